@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+'use strict';
+// The `recon` command. In a checkout it runs the TypeScript sources through tsx; in an installed
+// build (no sources or no tsx) it runs the compiled dist/.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const source = path.join(root, 'cli', 'main.ts');
+
+function tsxAvailable() {
+  try {
+    require.resolve('tsx/cjs/api', { paths: [root] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let cli;
+if (fs.existsSync(source) && tsxAvailable()) {
+  require(require.resolve('tsx/cjs/api', { paths: [root] })).register();
+  cli = require(source);
+} else {
+  cli = require(path.join(root, 'dist', 'cli', 'main.js'));
+}
+cli.main(process.argv);

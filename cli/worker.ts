@@ -1,0 +1,5 @@
+import { runReconWorker } from '../workers/main';
+
+export async function runWorker(): Promise<void> {
+  await runReconWorker();
+}

@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * One configuration for every entry point (CLI, workers, API, tests), read from environment
+ * variables and an optional JSON file (RECON_CONFIG_FILE). Environment variables win over the file.
+ */
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalText = z.string().trim().min(1).optional();
+
+export const configSchema = z.object({
+  log: z.object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }),
+  temporal: z.object({
+    address: optionalText,
+    namespace: z.string().trim().min(1).default('capital-recon'),
+    taskQueue: z.string().trim().min(1).default('recon'),
+    cliPath: optionalText,
+    port: port.optional(),
+    uiPort: port.optional(),
+  }),
+  mongo: z.object({
+    uri: optionalText,
+    database: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ or -, at most 63 characters')
+      .default('capital_recon'),
+  }),
+  capital: z.object({
+    environment: z.enum(['demo', 'live', 'custom']).default('demo'),
+    baseUrl: z.url().optional(),
+    apiKey: optionalText,
+    identifier: optionalText,
+    password: optionalText,
+  }),
+  cacheDir: z.string().trim().min(1),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+type Path = readonly [keyof Config, ...string[]];
+
+/** Every environment variable the project reads; the README's configuration table mirrors this. */
+export const ENV_VARS: ReadonlyArray<{ name: string; path: Path; description: string; secret?: true }> = [
+  { name: 'LOG_LEVEL', path: ['log', 'level'], description: 'pino level: fatal, error, warn, info, debug, trace, silent (default info)' },
+  { name: 'TEMPORAL_ADDRESS', path: ['temporal', 'address'], description: 'host:port of a running Temporal frontend; unset = the embedded dev server' },
+  { name: 'TEMPORAL_NAMESPACE', path: ['temporal', 'namespace'], description: 'Temporal namespace (default capital-recon)' },
+  { name: 'TEMPORAL_TASK_QUEUE', path: ['temporal', 'taskQueue'], description: 'task queue of the reconciliation worker (default recon)' },
+  { name: 'TEMPORAL_CLI_PATH', path: ['temporal', 'cliPath'], description: 'path to a `temporal` CLI binary for the embedded dev server' },
+  { name: 'TEMPORAL_PORT', path: ['temporal', 'port'], description: 'gRPC port for the embedded dev server (default: 7233 for recon dev, a free port for tests)' },
+  { name: 'TEMPORAL_UI_PORT', path: ['temporal', 'uiPort'], description: 'Web UI port for the embedded dev server (default: gRPC port + 1000)' },
+  { name: 'MONGODB_URI', path: ['mongo', 'uri'], description: 'MongoDB connection string; unset = the embedded database', secret: true },
+  { name: 'MONGODB_DB', path: ['mongo', 'database'], description: 'database name (default capital_recon)' },
+  { name: 'CAPITAL_ENV', path: ['capital', 'environment'], description: 'demo, live or custom (custom requires CAPITAL_BASE_URL)' },
+  { name: 'CAPITAL_BASE_URL', path: ['capital', 'baseUrl'], description: 'Capital.com REST base URL override (e.g. the simulator)' },
+  { name: 'CAPITAL_API_KEY', path: ['capital', 'apiKey'], description: 'Capital.com API key', secret: true },
+  { name: 'CAPITAL_IDENTIFIER', path: ['capital', 'identifier'], description: 'Capital.com login (email)', secret: true },
+  { name: 'CAPITAL_PASSWORD', path: ['capital', 'password'], description: 'Capital.com API key password', secret: true },
+  { name: 'RECON_CACHE_DIR', path: ['cacheDir'], description: 'where built tools and bundles are cached (default ~/.cache/capital-recon)' },
+];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME?.trim() || path.join(homedir(), '.cache');
+  return path.join(base, 'capital-recon');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = env.RECON_CONFIG_FILE ? readConfigFile(env.RECON_CONFIG_FILE) : {};
+  setIn(raw, ['cacheDir'], defaultCacheDir(env), { onlyIfMissing: true });
+  for (const variable of ENV_VARS) {
+    const value = env[variable.name];
+    if (value !== undefined && value.trim() !== '') setIn(raw, variable.path, value);
+  }
+  for (const section of ['log', 'temporal', 'mongo', 'capital'] as const) {
+    setIn(raw, [section], {}, { onlyIfMissing: true });
+  }
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${describePath(issue.path)}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const config = parsed.data;
+  if (config.capital.environment === 'custom' && !config.capital.baseUrl) {
+    throw new ConfigError('Invalid configuration:\n  CAPITAL_BASE_URL: required when CAPITAL_ENV=custom');
+  }
+  return config;
+}
+
+/** The secret values of a configuration, so logging can mask them wherever they appear. */
+export function secretValues(config: Config): string[] {
+  const values = ENV_VARS.filter((v) => v.secret).map((v) => getIn(config, v.path));
+  return values.filter((v): v is string => typeof v === 'string' && v.length > 0);
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read RECON_CONFIG_FILE ${file}: ${(error as Error).message}`);
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected a JSON object');
+    return value as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`RECON_CONFIG_FILE ${file} is not valid: ${(error as Error).message}`);
+  }
+}
+
+function describePath(issuePath: ReadonlyArray<PropertyKey>): string {
+  const joined = issuePath.map(String).join('.');
+  const variable = ENV_VARS.find((v) => v.path.join('.') === joined);
+  return variable ? `${variable.name} (${joined})` : joined || '(root)';
+}
+
+function setIn(target: Record<string, unknown>, keys: readonly string[], value: unknown, options?: { onlyIfMissing: boolean }): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  const last = keys[keys.length - 1] as string;
+  if (options?.onlyIfMissing && node[last] !== undefined) return;
+  node[last] = value;
+}
+
+function getIn(source: unknown, keys: readonly string[]): unknown {
+  let node = source;
+  for (const key of keys) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}

@@ -1,0 +1,43 @@
+import { loadConfig } from '../lib/config';
+import { createLogger, setRootLogger } from '../lib/log';
+import { connectMongo } from '../lib/store/mongo';
+import { workflowBundle } from './bundle';
+import { createReconWorker } from './recon-worker';
+import { runWorkerUntilSignal } from './run';
+import { installTemporalRuntime } from './runtime';
+
+/**
+ * Runs the recon worker against the configured Temporal and MongoDB until SIGINT/SIGTERM.
+ * Entry point of `recon worker` and of the worker container.
+ */
+export async function runReconWorker(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ level: config.log.level });
+  setRootLogger(log);
+  installTemporalRuntime(log);
+  if (!config.temporal.address || !config.mongo.uri) {
+    throw new Error('The worker needs TEMPORAL_ADDRESS and MONGODB_URI (or run `recon dev`, which starts a worker with the embedded stack).');
+  }
+  const mongo = await connectMongo(config.mongo.uri, config.mongo.database);
+  const bundle = await workflowBundle(config.cacheDir, log);
+  const { worker, close } = await createReconWorker({
+    address: config.temporal.address,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    bundle,
+    db: mongo.db,
+    log,
+  });
+  log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'recon worker running');
+  await runWorkerUntilSignal(worker, async () => {
+    await close();
+    await mongo.close();
+  }, log);
+}
+
+if (require.main === module) {
+  runReconWorker().catch((error: unknown) => {
+    console.error((error as Error).message);
+    process.exit(1);
+  });
+}

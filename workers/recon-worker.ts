@@ -1,0 +1,39 @@
+import { NativeConnection, Worker, type WorkflowBundlePath } from '@temporalio/worker';
+import type { Db } from 'mongodb';
+import { createActivities } from '../activities';
+import type { Logger } from '../lib/log';
+
+export interface ReconWorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  bundle: WorkflowBundlePath;
+  db: Db;
+  log: Logger;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Closes the worker's connection; call after `worker.run()` has returned. */
+  close(): Promise<void>;
+}
+
+/** The worker of the `recon` task queue: reconciliation workflows and their activities. */
+export async function createReconWorker(options: ReconWorkerOptions): Promise<RunningWorker> {
+  const connection = await NativeConnection.connect({ address: options.address });
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: options.namespace,
+      taskQueue: options.taskQueue,
+      workflowBundle: options.bundle,
+      activities: createActivities({ db: options.db, log: options.log.child({ component: 'activity' }) }),
+      shutdownGraceTime: '5 seconds',
+      shutdownForceTime: '15 seconds',
+    });
+    return { worker, close: () => connection.close() };
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}

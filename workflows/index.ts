@@ -1,0 +1,2 @@
+// Every workflow the recon worker runs. Only deterministic code lives in this folder.
+export { selfCheck } from './self-check';
