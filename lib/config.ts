@@ -69,7 +69,7 @@ export class ConfigError extends Error {
 }
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME?.trim() || path.join(homedir(), '.cache');
+  const base = env.XDG_CACHE_HOME?.trim() || path.join(env.HOME?.trim() || homedir(), '.cache');
   return path.join(base, 'capital-recon');
 }
 

@@ -18,12 +18,12 @@ export interface LogOptions {
  * values never reach a log line, whatever shape the logged object has.
  */
 export function createLogger(options: LogOptions = {}): Logger {
-  const format = options.format ?? (process.env.LOG_FORMAT === 'json' || !process.stderr.isTTY ? 'json' : 'pretty');
+  const format = options.format ?? (options.destination || process.env.LOG_FORMAT === 'json' || !process.stderr.isTTY ? 'json' : 'pretty');
   const destination =
     format === 'pretty'
-      ? pretty({ destination: 2, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      ? pretty({ destination: 2, sync: true, colorize: Boolean(process.stderr.isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
       : (options.destination ?? pino.destination({ fd: 2, sync: true }));
-  return pino(
+  const logger = pino(
     {
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       base: undefined,
@@ -37,6 +37,15 @@ export function createLogger(options: LogOptions = {}): Logger {
     },
     destination,
   );
+  return withRedactedBindings(logger);
+}
+
+/** Child bindings bypass the log-method hook, so children redact their bindings themselves. */
+function withRedactedBindings(logger: Logger): Logger {
+  const makeChild = logger.child.bind(logger) as unknown as (bindings: pino.Bindings, options?: pino.ChildLoggerOptions) => Logger;
+  const child = (bindings: pino.Bindings, options?: pino.ChildLoggerOptions) => withRedactedBindings(makeChild(redact(bindings) as pino.Bindings, options));
+  logger.child = child as unknown as Logger['child'];
+  return logger;
 }
 
 let rootLogger: Logger | undefined;
