@@ -1,5 +1,7 @@
 import { loadConfig } from '../lib/config';
-import { createLogger, setRootLogger } from '../lib/log';
+import { createLogger, setRootLogger, type Logger } from '../lib/log';
+import { connectTemporalClient } from '../lib/temporal/client';
+import { ensureNamespace } from '../lib/temporal/namespace';
 import { connectMongo } from '../lib/store/mongo';
 import { workflowBundle } from './bundle';
 import { createReconWorker } from './recon-worker';
@@ -18,6 +20,7 @@ export async function runReconWorker(): Promise<void> {
   if (!config.temporal.address || !config.mongo.uri) {
     throw new Error('The worker needs TEMPORAL_ADDRESS and MONGODB_URI (or run `recon dev`, which starts a worker with the embedded stack).');
   }
+  await prepareNamespace(config.temporal.address, config.temporal.namespace, log);
   const mongo = await connectMongo(config.mongo.uri, config.mongo.database);
   const bundle = await workflowBundle(config.cacheDir, log);
   const { worker, close } = await createReconWorker({
@@ -33,6 +36,18 @@ export async function runReconWorker(): Promise<void> {
     await close();
     await mongo.close();
   }, log);
+}
+
+/** Registers our namespace and search attributes where the server allows it (not on Temporal Cloud). */
+async function prepareNamespace(address: string, namespace: string, log: Logger): Promise<void> {
+  const client = await connectTemporalClient({ address, namespace });
+  try {
+    await ensureNamespace(client.connection, namespace, log);
+  } catch (error) {
+    log.warn({ err: error, namespace }, 'could not register the namespace or search attributes; create them with your Temporal admin tools (see README)');
+  } finally {
+    await client.connection.close();
+  }
 }
 
 if (require.main === module) {

@@ -26,6 +26,9 @@ export function searchAttributeFlags(keys: ReadonlyArray<{ name: string; type: S
   return keys.flatMap((key) => ['--search-attribute', `${key.name}=${cliType[key.type]}`]);
 }
 
+/** The two services these functions use: any client or connection has them. */
+type TemporalServices = Pick<Connection, 'workflowService' | 'operatorService'>;
+
 const NOT_FOUND = 5;
 const NAMESPACE_RETENTION = '30 days';
 
@@ -33,7 +36,7 @@ const NAMESPACE_RETENTION = '30 days';
  * Makes sure `namespace` exists and has our search attributes, on any Temporal server we are
  * pointed at. Idempotent; safe to call at every start.
  */
-export async function ensureNamespace(connection: Connection, namespace: string, log: Logger): Promise<void> {
+export async function ensureNamespace(connection: TemporalServices, namespace: string, log: Logger): Promise<void> {
   const service = connection.workflowService;
   try {
     await service.describeNamespace({ namespace });
@@ -46,7 +49,7 @@ export async function ensureNamespace(connection: Connection, namespace: string,
   await ensureSearchAttributes(connection, namespace, log);
 }
 
-export async function ensureSearchAttributes(connection: Connection, namespace: string, log: Logger): Promise<void> {
+export async function ensureSearchAttributes(connection: TemporalServices, namespace: string, log: Logger): Promise<void> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
   const missing = RECON_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
@@ -58,7 +61,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   });
 }
 
-async function waitForNamespace(connection: Connection, namespace: string): Promise<void> {
+async function waitForNamespace(connection: TemporalServices, namespace: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
     try {
       await connection.workflowService.describeNamespace({ namespace });

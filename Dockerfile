@@ -1,0 +1,18 @@
+# The recon worker (and, later, the API) as one image.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production RECON_CACHE_DIR=/tmp/capital-recon-cache LOG_FORMAT=json
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/bin ./bin
+COPY --from=build /app/scripts/guard.sh ./scripts/guard.sh
+USER node
+CMD ["node", "bin/recon.js", "worker"]

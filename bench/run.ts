@@ -1,0 +1,54 @@
+/**
+ * `npm run bench [-- --only <name>] [-- --runs N] [-- --transactions N]`
+ * Runs the benchmarks, prints each figure, and writes bench/results/<name>.json (committed).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/log';
+import { codeVersion } from '../lib/version';
+import { installTemporalRuntime } from '../workers/runtime';
+import { formatFigure, machineDescription, type Figure } from './harness';
+import { stackStartup } from './stack-startup';
+import { storeInsertCeiling } from './store-insert-ceiling';
+
+export interface BenchContext {
+  runs: number;
+  transactions: number;
+  config: ReturnType<typeof loadConfig>;
+  log: ReturnType<typeof createLogger>;
+}
+
+const BENCHMARKS: Record<string, { description: string; run: (ctx: BenchContext) => Promise<Figure[]> }> = {
+  'stack-startup': { description: 'embedded Temporal + database start, cached binaries', run: stackStartup },
+  'store-insert-ceiling': { description: "the database's raw insertMany ceiling for ledger-like documents", run: storeInsertCeiling },
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { only: { type: 'string' }, runs: { type: 'string', default: '5' }, transactions: { type: 'string', default: '100000' } },
+  });
+  const selected = values.only ? values.only.split(',') : Object.keys(BENCHMARKS);
+  for (const name of selected) if (!BENCHMARKS[name]) throw new Error(`unknown benchmark '${name}'; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+
+  const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+  installTemporalRuntime(log);
+  const ctx: BenchContext = { runs: Number(values.runs), transactions: Number(values.transactions), config: loadConfig(), log };
+  const resultsDir = path.join(__dirname, 'results');
+  await mkdir(resultsDir, { recursive: true });
+
+  for (const name of selected) {
+    const bench = BENCHMARKS[name] as (typeof BENCHMARKS)[string];
+    console.log(`\n== ${name}: ${bench.description}`);
+    const figures = await bench.run(ctx);
+    for (const f of figures) console.log(formatFigure(f));
+    const record = { benchmark: name, description: bench.description, date: new Date().toISOString(), codeVersion: codeVersion(), machine: machineDescription(), parameters: { runs: ctx.runs, transactions: ctx.transactions }, figures };
+    await writeFile(path.join(resultsDir, `${name}.json`), `${JSON.stringify(record, null, 2)}\n`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${(error as Error).message}`);
+  process.exit(1);
+});
