@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
@@ -26,29 +28,20 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boo
 }
 
 /**
- * Starts a parent process that runs `sleep 600` under guard.sh and prints the pid of the sleep.
+ * Starts a parent process that runs `sleep 600` under guard.sh; resolves with the sleep's pid,
+ * which the guarded command writes to a file before it becomes `sleep`.
  */
 async function parentWithGuardedSleep(): Promise<{ parent: ReturnType<typeof spawn>; sleeperPid: number }> {
+  const pidFile = path.join(mkdtempSync(path.join(tmpdir(), 'recon-guard-')), 'pid');
   const script = `
-    const { spawn, execSync } = require('node:child_process');
-    const guard = spawn('sh', [${JSON.stringify(GUARD)}, 'sleep', '600'], { stdio: ['pipe', 'inherit', 'inherit'] });
-    setTimeout(() => {
-      const pid = execSync('pgrep -P ' + guard.pid + ' sleep').toString().trim().split('\\n')[0];
-      process.stdout.write('SLEEPER ' + pid + '\\n');
-    }, 300);
+    const { spawn } = require('node:child_process');
+    spawn('sh', [${JSON.stringify(GUARD)}, 'sh', '-c', 'echo $$ > ${pidFile}; exec sleep 600'], { stdio: ['pipe', 'inherit', 'inherit'] });
     setInterval(() => {}, 1000);
   `;
-  const parent = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const sleeperPid = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    parent.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /SLEEPER (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    parent.once('exit', () => reject(new Error(`parent exited early: ${out}`)));
-  });
-  return { parent, sleeperPid };
+  const parent = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+  const written = await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 5_000);
+  assert.equal(written, true, 'the guarded command started');
+  return { parent, sleeperPid: Number(readFileSync(pidFile, 'utf8').trim()) };
 }
 
 describe('guard.sh: servers never outlive the process that started them', () => {
