@@ -17,11 +17,15 @@ function tsxAvailable() {
   }
 }
 
+const compiled = path.join(root, 'dist', 'cli', 'main.js');
 let cli;
 if (fs.existsSync(source) && tsxAvailable()) {
   require(require.resolve('tsx/cjs/api', { paths: [root] })).register();
   cli = require(source);
+} else if (fs.existsSync(compiled)) {
+  cli = require(compiled);
 } else {
-  cli = require(path.join(root, 'dist', 'cli', 'main.js'));
+  console.error(`recon: dependencies are not installed. Run \`npm ci\` in ${root} first.`);
+  process.exit(1);
 }
 cli.main(process.argv);

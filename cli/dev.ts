@@ -17,6 +17,7 @@ export interface DevOptions {
 }
 
 const DEFAULT_TEMPORAL_PORT = 7233;
+const DEFAULT_MONGO_PORT = 27017;
 
 /** `recon dev`: the whole stack in the foreground, for development and for browsing the UI. */
 export async function runDev(options: DevOptions): Promise<void> {
@@ -34,7 +35,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     ui: options.ui,
     temporalPort,
     uiPort: options.uiPort ?? config.temporal.uiPort ?? temporalPort + 1000,
-    mongoPort: options.mongoPort,
+    mongoPort: options.mongoPort ?? DEFAULT_MONGO_PORT,
     ...(options.persist ? { persistDir: path.resolve(options.persist) } : {}),
   });
   try {

@@ -22,7 +22,7 @@ export function buildProgram(): Command {
     .description('Start Temporal (with its Web UI), the database and a worker in the foreground; Ctrl-C stops all of it')
     .option('--port <port>', 'Temporal gRPC port (default 7233, or a free one if taken)', parsePort)
     .option('--ui-port <port>', 'Temporal Web UI port (default 8233, or a free one if taken)', parsePort)
-    .option('--mongo-port <port>', 'database port (default: a free one)', parsePort)
+    .option('--mongo-port <port>', 'database port (default 27017, or a free one if taken)', parsePort)
     .option('--no-ui', 'run Temporal without its Web UI')
     .addOption(new Option('--persist [dir]', 'keep Temporal and database state across restarts (default dir .recon/dev)').preset('.recon/dev'))
     .action(runDev);

@@ -93,10 +93,7 @@ async function startLocalServer(program: 'mongod' | 'ferretdb', executable: stri
       {
         timeoutMs: READY_TIMEOUT_MS,
         intervalMs: 200,
-        abort: () => {
-          const reason = server.exitReason();
-          return reason && `${reason}\n${server.recentOutput()}`;
-        },
+        abort: server.failure,
       },
     );
   } catch (error) {

@@ -9,10 +9,8 @@ export interface ManagedProcess {
   readonly pid: number;
   /** Resolves with the exit code (or the signal name) when the process has ended. */
   readonly exited: Promise<number | string>;
-  /** Why the process ended, once it has; undefined while it runs. */
-  exitReason(): string | undefined;
-  /** The last lines it printed, for error reports. */
-  recentOutput(): string;
+  /** Once it has ended: why, with its last output lines; undefined while it runs. */
+  failure(): string | undefined;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has ended. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -79,8 +77,7 @@ export function startManagedProcess(options: {
     name: options.name,
     pid: child.pid,
     exited,
-    exitReason: () => reason,
-    recentOutput: () => recent.join('\n'),
+    failure: () => (reason === undefined ? undefined : `${reason}\n${recent.join('\n')}`),
     async stop(graceMs = 10_000) {
       if (reason !== undefined) return;
       child.kill('SIGTERM');

@@ -103,10 +103,7 @@ async function startDevServer(executable: string, options: TemporalStartOptions)
       {
         timeoutMs: READY_TIMEOUT_MS,
         intervalMs: 250,
-        abort: () => {
-          const reason = server.exitReason();
-          return reason && `${reason}\n${server.recentOutput()}`;
-        },
+        abort: server.failure,
       },
     );
   } catch (error) {
