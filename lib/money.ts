@@ -1,0 +1,82 @@
+import DecimalJs from 'decimal.js';
+
+/**
+ * The one place for money. Every amount is an exact decimal; JS numbers never carry money past
+ * the JSON parser. Stored as canonical decimal strings plus integer minor units with an explicit
+ * scale (no Decimal128: the embedded database lacks it).
+ */
+export const Decimal = DecimalJs.clone({
+  precision: 60,
+  rounding: DecimalJs.ROUND_HALF_EVEN,
+  toExpNeg: -9e15,
+  toExpPos: 9e15,
+});
+export type Decimal = InstanceType<typeof Decimal>;
+
+export class MoneyError extends Error {
+  override name = 'MoneyError';
+}
+
+const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Parses an amount from the wire: a decimal string ("-80.43") or a JSON number (124.95). A number
+ * is read through its shortest round-trip text, which is the decimal the sender wrote.
+ */
+export function toDecimal(value: string | number | Decimal): Decimal {
+  if (value instanceof Decimal) return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new MoneyError(`not a finite amount: ${value}`);
+    return new Decimal(String(value));
+  }
+  const text = value.trim();
+  if (!DECIMAL_TEXT.test(text)) throw new MoneyError(`not a decimal amount: '${value}'`);
+  return new Decimal(text);
+}
+
+export function isDecimalText(value: string): boolean {
+  return DECIMAL_TEXT.test(value.trim());
+}
+
+/** Canonical text: no exponent, no trailing zeros, "-0" folded to "0" ("416.0" → "416"). */
+export function canonical(amount: Decimal): string {
+  const text = amount.toFixed();
+  if (!text.includes('.')) return text === '-0' ? '0' : text;
+  const trimmed = text.replace(/\.?0+$/, '');
+  return trimmed === '-0' ? '0' : trimmed;
+}
+
+/** Fixed-scale text for statements: `-123.45`, always `scale` decimals, half-even rounding. */
+export function formatFixed(amount: Decimal, scale: number): string {
+  assertScale(scale);
+  const text = amount.toDecimalPlaces(scale, Decimal.ROUND_HALF_EVEN).toFixed(scale);
+  return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text;
+}
+
+/** Integer minor units at `scale` (2 for cents). Throws when the amount has more decimals. */
+export function toMinorUnits(amount: Decimal, scale: number): bigint {
+  assertScale(scale);
+  const scaled = amount.times(new Decimal(10).pow(scale));
+  if (!scaled.isInteger()) throw new MoneyError(`${canonical(amount)} has more than ${scale} decimal places`);
+  return BigInt(scaled.toFixed(0));
+}
+
+export function fromMinorUnits(minor: bigint, scale: number): Decimal {
+  assertScale(scale);
+  return new Decimal(minor.toString()).dividedBy(new Decimal(10).pow(scale));
+}
+
+export function sum(amounts: Iterable<Decimal>): Decimal {
+  let total = new Decimal(0);
+  for (const amount of amounts) total = total.plus(amount);
+  return total;
+}
+
+/** How many decimal places the amount actually uses ("1.050" → 2). */
+export function decimalPlaces(amount: Decimal): number {
+  return amount.decimalPlaces();
+}
+
+function assertScale(scale: number): void {
+  if (!Number.isInteger(scale) || scale < 0 || scale > 18) throw new MoneyError(`invalid scale ${scale}`);
+}

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { canonical, Decimal, formatFixed, fromMinorUnits, MoneyError, sum, toDecimal, toMinorUnits } from '../../lib/money';
+
+describe('money: exact decimals only', () => {
+  test('wire strings and numbers parse to the exact decimal written', () => {
+    assert.equal(canonical(toDecimal('-80.43')), '-80.43');
+    assert.equal(canonical(toDecimal('416.0')), '416');
+    assert.equal(canonical(toDecimal(124.95)), '124.95');
+    assert.equal(canonical(toDecimal(0.1).plus(toDecimal(0.2))), '0.3');
+    assert.equal(canonical(toDecimal('1e-7')), '0.0000001');
+  });
+
+  test('non-amounts are rejected with the offending text', () => {
+    for (const bad of ['', 'abc', '1,5', '12.3.4', 'NaN', 'Infinity']) assert.throws(() => toDecimal(bad), MoneyError);
+    assert.throws(() => toDecimal(Number.NaN), MoneyError);
+  });
+
+  test('fixed-scale formatting rounds half-even and never prints -0', () => {
+    assert.equal(formatFixed(toDecimal('2.345'), 2), '2.34');
+    assert.equal(formatFixed(toDecimal('2.355'), 2), '2.36');
+    assert.equal(formatFixed(toDecimal('-0.001'), 2), '0.00');
+    assert.equal(formatFixed(toDecimal('-123.4'), 2), '-123.40');
+  });
+
+  test('minor units are exact and refuse to lose precision', () => {
+    assert.equal(toMinorUnits(toDecimal('-80.43'), 2), -8043n);
+    assert.equal(toMinorUnits(toDecimal('99999999999999999.99'), 2), 9999999999999999999n);
+    assert.throws(() => toMinorUnits(toDecimal('1.005'), 2), /more than 2 decimal places/);
+    assert.equal(canonical(fromMinorUnits(-8043n, 2)), '-80.43');
+  });
+
+  test('sums of many small amounts stay exact', () => {
+    const cents = Array.from({ length: 100_000 }, () => new Decimal('0.01'));
+    assert.equal(canonical(sum(cents)), '1000');
+  });
+});
