@@ -103,3 +103,53 @@ export function parseErrorCode(errorCode: string): { code: string; bound: string
 export function isLeakedBackendException(code: string): boolean {
   return /^(java|javax|org|com)\.[\w.$]+(Exception|Error)$/.test(code);
 }
+
+/**
+ * A non-idempotent request (opening a position, creating an order) failed in a way that leaves its
+ * outcome unknown: it may or may not have been executed. Never retried blindly; callers reconcile
+ * through /confirms, /positions and /workingorders first.
+ */
+export class CapitalAmbiguousError extends CapitalError {
+  override name = 'CapitalAmbiguousError';
+  readonly retryable = false;
+  constructor(
+    endpoint: string,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${endpoint}: outcome unknown (${problem}); reconcile before retrying`, endpoint, options);
+  }
+}
+
+/** Internal signal from the transport to the session: the tokens are no longer valid. */
+export class SessionInvalidSignal extends Error {
+  override name = 'SessionInvalidSignal';
+  constructor(
+    readonly endpoint: string,
+    readonly code: string,
+  ) {
+    super(`${endpoint}: ${code}`);
+  }
+}
+
+/** Codes that mean the credentials or API key are wrong (§2.3, current and legacy names). */
+export const AUTH_ERROR_CODES: ReadonlySet<string> = new Set([
+  'error.null.api.key',
+  'error.invalid.details',
+  'error.invalid.api.key',
+  'error.security.api-key-missing',
+  'error.security.invalid-details',
+]);
+
+/** A request we refuse to send because it breaks the API's documented rules (caught before the wire). */
+export class CapitalInvalidRequestError extends CapitalError {
+  override name = 'CapitalInvalidRequestError';
+  readonly retryable = false;
+  constructor(
+    endpoint: string,
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${endpoint}: invalid request${field ? ` at '${field}'` : ''}: ${problem}`, endpoint);
+  }
+}

@@ -1,0 +1,198 @@
+import type { z } from 'zod';
+import { CapitalInvalidRequestError } from './errors';
+import { insideWindow, parseBrokerUtc, queryBounds, splitWindow, type TimeWindow } from './broker-time';
+import { ENDPOINTS, parseResponse, type EndpointName } from './schemas';
+import type { CapitalSession } from './session';
+import type { CapitalRequest, CapitalTransport } from './transport';
+
+type Endpoints = typeof ENDPOINTS;
+export type EndpointOutput<Name extends EndpointName> = z.output<Endpoints[Name]['response']>;
+type RequestBody<Name extends EndpointName> = Endpoints[Name] extends { request: z.ZodType } ? z.input<Endpoints[Name]['request']> : never;
+
+export interface CallArgs {
+  params?: Record<string, string>;
+  query?: CapitalRequest['query'];
+  body?: unknown;
+}
+
+/** Calls that need no session (the login itself is the session's business). */
+const UNAUTHENTICATED: ReadonlySet<EndpointName> = new Set(['serverTime']);
+/** Calls under the trading limits that must never be retried blindly. */
+const TRADING: ReadonlySet<EndpointName> = new Set(['createPosition', 'createWorkingOrder']);
+
+export const ACTIVITY_MAX_SPAN_MS = 86_400_000;
+export const PRICES_MAX_PER_CALL = 1000;
+export const MARKETS_MAX_EPICS_PER_CALL = 50;
+
+export const RESOLUTION_MS = {
+  MINUTE: 60_000,
+  MINUTE_5: 300_000,
+  MINUTE_15: 900_000,
+  MINUTE_30: 1_800_000,
+  HOUR: 3_600_000,
+  HOUR_4: 14_400_000,
+  DAY: 86_400_000,
+  WEEK: 604_800_000,
+} as const;
+export type Resolution = keyof typeof RESOLUTION_MS;
+
+export interface ActivityQuery {
+  detailed?: boolean;
+  dealId?: string;
+  /** FIQL over epic, source, status, type: `source!=DEALER;type==POSITION`. */
+  filter?: string;
+}
+
+/**
+ * The Capital.com REST API, one method per endpoint. Every response is checked against its schema
+ * (unknown fields kept, money as exact decimals); failures are typed errors naming the endpoint.
+ */
+export class CapitalClient {
+  constructor(
+    readonly session: CapitalSession,
+    private readonly transport: CapitalTransport,
+  ) {}
+
+  /** Any catalogued endpoint by name; the friendly methods below are thin wrappers of this. */
+  async call<Name extends EndpointName>(name: Name, args: CallArgs = {}): Promise<EndpointOutput<Name>> {
+    const spec = ENDPOINTS[name] as Endpoints[EndpointName];
+    const endpoint = `${spec.method} ${spec.path}`;
+    if ('request' in spec && args.body !== undefined) {
+      const checked = spec.request.safeParse(args.body);
+      if (!checked.success) {
+        const issue = checked.error.issues[0];
+        throw new CapitalInvalidRequestError(endpoint, issue?.path.map(String).join('.') ?? '', issue?.message ?? 'invalid');
+      }
+    }
+    const request: CapitalRequest = {
+      endpoint,
+      method: spec.method,
+      path: fillPath(spec.path, args.params ?? {}),
+      query: args.query,
+      body: args.body,
+      trading: TRADING.has(name),
+    };
+    const response = UNAUTHENTICATED.has(name) ? await this.transport.send(request) : await this.session.request(request);
+    return parseResponse(endpoint, spec.response, response.body) as EndpointOutput<Name>;
+  }
+
+  // Session and accounts
+  serverTime() { return this.call('serverTime'); }
+  ping() { return this.call('ping'); }
+  sessionDetails() { return this.call('sessionDetails'); }
+  switchAccount(accountId: string) { return this.call('switchAccount', { body: { accountId } }); }
+  logout() { return this.session.logout(); }
+  accounts() { return this.call('accounts'); }
+  preferences() { return this.call('preferences'); }
+  updatePreferences(body: RequestBody<'updatePreferences'>) { return this.call('updatePreferences', { body }); }
+  topUp(amount: number) { return this.call('topUp', { body: { amount } }); }
+
+  // History
+  /** One `/history/activity` request; the broker refuses spans over one day (see activityBetween). */
+  activity(query: ActivityQuery & { from?: string; to?: string; lastPeriod?: number } = {}) {
+    if (query.lastPeriod !== undefined && (query.lastPeriod < 1 || query.lastPeriod > 86_400)) {
+      throw new CapitalInvalidRequestError('GET /history/activity', 'lastPeriod', 'must be between 1 and 86400 seconds');
+    }
+    return this.call('activity', { query: { ...query } });
+  }
+
+  /**
+   * All activity in [fromMs, toMs), one request per day at most (the broker's cap), each day's
+   * rows kept only inside its exact window so boundaries are neither lost nor doubled.
+   */
+  async *activityBetween(window: TimeWindow, query: ActivityQuery = {}) {
+    for (const day of splitWindow(window, ACTIVITY_MAX_SPAN_MS)) {
+      const { activities } = await this.call('activity', { query: { ...queryBounds(day), ...query } });
+      yield { window: day, activities: activities.filter((row) => rowInside(row.dateUtc, day)) };
+    }
+  }
+
+  transactions(query: { from?: string; to?: string; lastPeriod?: number; type?: string } = {}) {
+    return this.call('transactions', { query: { ...query } });
+  }
+
+  /** Transactions in [fromMs, toMs) exactly (the caller chooses the window size; see gap detection). */
+  async transactionsIn(window: TimeWindow, type?: string) {
+    const { transactions } = await this.call('transactions', { query: { ...queryBounds(window), type } });
+    return transactions.filter((row) => rowInside(row.dateUtc, window));
+  }
+
+  // Positions, working orders, confirms
+  positions() { return this.call('positions'); }
+  position(dealId: string) { return this.call('position', { params: { dealId } }); }
+  openPosition(body: RequestBody<'createPosition'>) { return this.call('createPosition', { body }); }
+  amendPosition(dealId: string, body: RequestBody<'updatePosition'>) { return this.call('updatePosition', { params: { dealId }, body }); }
+  /** Closes the whole position (the API ignores sizes here). */
+  closePosition(dealId: string) { return this.call('closePosition', { params: { dealId } }); }
+  workingOrders() { return this.call('workingOrders'); }
+  createWorkingOrder(body: RequestBody<'createWorkingOrder'>) { return this.call('createWorkingOrder', { body }); }
+  amendWorkingOrder(dealId: string, body: RequestBody<'updateWorkingOrder'>) { return this.call('updateWorkingOrder', { params: { dealId }, body }); }
+  deleteWorkingOrder(dealId: string) { return this.call('deleteWorkingOrder', { params: { dealId } }); }
+  confirm(dealReference: string) { return this.call('confirm', { params: { dealReference } }); }
+
+  // Markets, prices, sentiment
+  marketNavigation() { return this.call('marketNavigation'); }
+  marketNavigationNode(nodeId: string, limit?: number) {
+    if (limit !== undefined && (limit < 1 || limit > 500)) throw new CapitalInvalidRequestError('GET /marketnavigation/:nodeId', 'limit', 'must be between 1 and 500');
+    return this.call('marketNavigationNode', { params: { nodeId }, query: { limit } });
+  }
+  searchMarkets(searchTerm: string) { return this.call('markets', { query: { searchTerm } }); }
+  /** Market details for any number of epics, 50 per request. */
+  async marketsByEpics(epics: string[]) {
+    const details = [];
+    for (let i = 0; i < epics.length; i += MARKETS_MAX_EPICS_PER_CALL) {
+      const page = await this.call('markets', { query: { epics: epics.slice(i, i + MARKETS_MAX_EPICS_PER_CALL).join(',') } });
+      details.push(...('marketDetails' in page && Array.isArray(page.marketDetails) ? page.marketDetails : []));
+    }
+    return details;
+  }
+  market(epic: string) { return this.call('market', { params: { epic } }); }
+
+  prices(epic: string, query: { resolution?: Resolution; max?: number; from?: string; to?: string } = {}) {
+    if (query.max !== undefined && (query.max < 1 || query.max > PRICES_MAX_PER_CALL)) {
+      throw new CapitalInvalidRequestError('GET /prices/:epic', 'max', `must be between 1 and ${PRICES_MAX_PER_CALL}`);
+    }
+    return this.call('prices', { params: { epic }, query: { ...query } });
+  }
+
+  /** Bars in [fromMs, toMs], paging forward 1000 at a time (both bounds are inclusive on the wire). */
+  async *pricesBetween(epic: string, resolution: Resolution, window: TimeWindow) {
+    const stepMs = RESOLUTION_MS[resolution];
+    const maxPages = Math.ceil((window.toMs - window.fromMs) / stepMs / PRICES_MAX_PER_CALL) + 2;
+    let cursor = window.fromMs;
+    for (let page = 0; page < maxPages && cursor <= window.toMs; page++) {
+      const { prices } = await this.prices(epic, { resolution, max: PRICES_MAX_PER_CALL, ...queryBounds({ fromMs: cursor, toMs: window.toMs }) });
+      const bars = prices.filter((bar) => {
+        const at = parseBrokerUtc(bar.snapshotTimeUTC);
+        return at !== undefined && at >= cursor && at <= window.toMs;
+      });
+      if (bars.length > 0) yield bars;
+      if (prices.length < PRICES_MAX_PER_CALL || bars.length === 0) return;
+      cursor = (parseBrokerUtc((bars.at(-1) as (typeof bars)[number]).snapshotTimeUTC) as number) + stepMs;
+    }
+  }
+
+  clientSentiments(marketIds: string[]) { return this.call('clientSentiments', { query: { marketIds: marketIds.join(',') } }); }
+  clientSentiment(marketId: string) { return this.call('clientSentiment', { params: { marketId } }); }
+
+  // Watchlists
+  watchlists() { return this.call('watchlists'); }
+  createWatchlist(name: string, epics?: string[]) { return this.call('createWatchlist', { body: { name, ...(epics ? { epics } : {}) } }); }
+  watchlist(watchlistId: string) { return this.call('watchlist', { params: { watchlistId } }); }
+  addToWatchlist(watchlistId: string, epic: string) { return this.call('addToWatchlist', { params: { watchlistId }, body: { epic } }); }
+  removeFromWatchlist(watchlistId: string, epic: string) { return this.call('removeFromWatchlist', { params: { watchlistId, epic } }); }
+  deleteWatchlist(watchlistId: string) { return this.call('deleteWatchlist', { params: { watchlistId } }); }
+}
+
+function fillPath(template: string, params: Record<string, string>): string {
+  return template.replace(/:([A-Za-z]+)/g, (_match, name: string) => {
+    const value = params[name];
+    if (value === undefined || value === '') throw new CapitalInvalidRequestError(template, name, 'is required');
+    return encodeURIComponent(value);
+  });
+}
+
+function rowInside(dateUtc: string, window: TimeWindow): boolean {
+  const at = parseBrokerUtc(dateUtc);
+  return at !== undefined && insideWindow(at, window);
+}
