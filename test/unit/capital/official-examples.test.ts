@@ -31,10 +31,10 @@ import {
   type TransactionsResponse,
   type WorkingOrdersResponse,
 } from '../../../lib/capital/schemas';
-import { projectRoot } from '../../../lib/devstack/paths';
 import { canonical, Decimal, sum } from '../../../lib/money';
+import { OFFICIAL_EXAMPLES_DIR } from '../../helpers/official-examples';
 
-const EXAMPLES_DIR = path.join(projectRoot(), '..', 'shared', 'capital-api', 'examples');
+const EXAMPLES_DIR = OFFICIAL_EXAMPLES_DIR;
 const WEBSOCKET_FILE = 'websocket-frames.json';
 const NEWEST_DOCS_PREFIX = 'newest-docs-';
 
