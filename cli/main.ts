@@ -5,6 +5,7 @@ import { maskSecrets } from '../lib/redact';
 import { runCheck } from './check';
 import { runConfig } from './config';
 import { runDev } from './dev';
+import { runSim } from './sim';
 import { EXIT, UserError } from './errors';
 import { runWorker } from './worker';
 
@@ -38,6 +39,34 @@ export function buildProgram(): Command {
     .option('--timeout <seconds>', 'how long to wait for the workflow', parsePositiveInt, 30)
     .option('--json', 'print the result as JSON')
     .action(runCheck);
+
+  program
+    .command('sim')
+    .description('Run the Capital.com simulator (REST + WebSocket) in the foreground')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0 = any free one)', parsePortOrZero, 8080)
+    .option('--seed <n>', 'seed of the generated accounts and prices', parseNonNegativeInt, 1)
+    .option('--accounts <n>', 'number of accounts', parsePositiveInt, 2)
+    .option('--transactions-per-month <n>', 'transactions per account per month (up to 3,000,000)', parsePositiveInt, 3000)
+    .option('--api-key <key>', 'API key the simulator accepts')
+    .option('--identifier <login>', 'login the simulator accepts')
+    .option('--password <password>', "API key password the simulator accepts")
+    .option('--session-idle-minutes <n>', 'session idle expiry', parsePositiveNumber, 10)
+    .option('--session-hard-lifetime-minutes <n>', 'session hard lifetime (0 = none)', parseNonNegativeNumber, 0)
+    .option('--transactions-row-cap <n>', 'silently return at most this many transactions per request', parsePositiveInt)
+    .option('--transactions-max-range-days <n>', 'refuse longer /history/transactions ranges', parsePositiveNumber)
+    .option('--confirm-delay-ms <n>', 'how long a new deal confirmation answers 404', parseNonNegativeInt, 0)
+    .option('--quotes-per-second <n>', 'WebSocket quotes per second in total', parsePositiveInt, 1000)
+    .option('--fault-5xx <rate>', 'share of requests answered with a 5xx', parseRate, 0)
+    .option('--fault-429 <rate>', 'share of requests answered with 429', parseRate, 0)
+    .option('--fault-leaked <rate>', 'share answered with a leaked Java exception', parseRate, 0)
+    .option('--fault-truncated <rate>', 'share of bodies cut off half-way', parseRate, 0)
+    .option('--fault-invalidate-every <n>', 'invalidate all sessions every n authenticated requests', parseNonNegativeInt, 0)
+    .option('--fault-slow-ms <ms>', 'delay every response', parseNonNegativeInt, 0)
+    .option('--fault-drop-streams-every-ms <ms>', 'close every WebSocket this often', parseNonNegativeInt, 0)
+    .option('--fault-silent-feed', 'keep WebSockets open but send no data')
+    .option('--json', 'print the addresses and credentials as JSON')
+    .action(runSim);
 
   program
     .command('config')
@@ -75,6 +104,34 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError(`'${value}' is not a port number (1-65535)`);
   return port;
+}
+
+function parsePortOrZero(value: string): number {
+  return value === '0' ? 0 : parsePort(value);
+}
+
+function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a whole number >= 0`);
+  return n;
+}
+
+function parsePositiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a number > 0`);
+  return n;
+}
+
+function parseNonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a number >= 0`);
+  return n;
+}
+
+function parseRate(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`'${value}' is not a rate between 0 and 1`);
+  return n;
 }
 
 function parsePositiveInt(value: string): number {

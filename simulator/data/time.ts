@@ -1,0 +1,85 @@
+/**
+ * UTC day arithmetic and the wire's timestamp formats. Internally every instant is epoch
+ * milliseconds in UTC; platform-local wire fields are the UTC time shifted by the account's
+ * `timezoneOffset` hours and printed without a zone, as the broker does.
+ */
+
+export const SECOND_MS = 1000;
+export const MINUTE_MS = 60 * SECOND_MS;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
+export const MINUTES_PER_DAY = 1440;
+
+/** Latest instant `Date#toISOString` prints with a four-digit year. */
+const LATEST_PRINTABLE_MS = 253402300799999;
+
+export type Weekday = 'sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat';
+const WEEKDAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+/** Days since 1970-01-01 (UTC) of the day containing `ms`. */
+export function dayIndexOf(ms: number): number {
+  return Math.floor(ms / DAY_MS);
+}
+
+export function dayStartMs(dayIndex: number): number {
+  return dayIndex * DAY_MS;
+}
+
+/** 0 = Sunday … 6 = Saturday (1970-01-01 was a Thursday). */
+export function weekdayNumber(dayIndex: number): number {
+  return (((dayIndex + 4) % 7) + 7) % 7;
+}
+
+export function weekdayOf(dayIndex: number): Weekday {
+  return WEEKDAYS[weekdayNumber(dayIndex)] as Weekday;
+}
+
+/** The Monday (UTC) starting the week that contains the day. */
+export function mondayOnOrBefore(dayIndex: number): number {
+  return dayIndex - ((weekdayNumber(dayIndex) + 6) % 7);
+}
+
+/** First and one-past-last day index of the UTC calendar month containing the day. */
+export function monthDays(dayIndex: number): { firstDay: number; endDay: number } {
+  const date = new Date(dayStartMs(dayIndex));
+  const first = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+  const next = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+  return { firstDay: dayIndexOf(first), endDay: dayIndexOf(next) };
+}
+
+function assertPrintable(ms: number): void {
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms > LATEST_PRINTABLE_MS) throw new RangeError(`instant out of range: ${ms}`);
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.mmm` in UTC, no zone (`dateUtc`, `createdDateUTC`, …). */
+export function wireUtc(ms: number): string {
+  assertPrintable(ms);
+  return new Date(ms).toISOString().slice(0, 23);
+}
+
+/** The same format, shifted to platform-local time (`date`, `createdDate`, …). */
+export function wireLocal(ms: number, timezoneOffsetHours: number): string {
+  return wireUtc(ms + timezoneOffsetHours * HOUR_MS);
+}
+
+/** `YYYY-MM-DDTHH:MM:SS`, no milliseconds (price bars' `snapshotTime`). */
+export function wireSecondsUtc(ms: number): string {
+  assertPrintable(ms);
+  return new Date(ms).toISOString().slice(0, 19);
+}
+
+/** ISO-8601 with `Z`, for the company's own books. */
+export function isoUtc(ms: number): string {
+  assertPrintable(ms);
+  return new Date(ms).toISOString();
+}
+
+/** `YYYYMMDD` of the UTC day, used in identifiers. */
+export function compactDate(dayIndex: number): string {
+  return new Date(dayStartMs(dayIndex)).toISOString().slice(0, 10).replaceAll('-', '');
+}
+
+/** `YYYY-MM-DD` of the UTC day. */
+export function isoDate(dayIndex: number): string {
+  return new Date(dayStartMs(dayIndex)).toISOString().slice(0, 10);
+}
