@@ -59,6 +59,7 @@ export async function startHttpSimulator(options: HttpSimulatorOptions): Promise
   const sessions = new SessionStore(options.credentials, options.defaultAccountId, clock, policy);
   const limits = new UserLimits(10, 100);
   const nextRoll = faultSequence(options.seed);
+  const nextTruncationRoll = faultSequence(options.seed ^ 0x5bd1e995);
   let faults: Faults = faultsSchema.parse({ ...NO_FAULTS, ...options.faults });
   const stats = { requests: 0, injectedFaults: 0, sessionsInvalidated: 0, authenticated: 0 };
 
@@ -136,7 +137,7 @@ export async function startHttpSimulator(options: HttpSimulatorOptions): Promise
     if (!url.pathname.startsWith(API_PREFIX)) return send(response, fail(404, 'error.not-found.path'), undefined, false);
 
     const { result, session } = await handleApi(method, url.pathname.slice(API_PREFIX.length) || '/', request, url);
-    const truncate = result.status === 200 && faults.truncatedBodyRate > 0 && nextRoll() < faults.truncatedBodyRate;
+    const truncate = result.status === 200 && faults.truncatedBodyRate > 0 && nextTruncationRoll() < faults.truncatedBodyRate;
     if (truncate) stats.injectedFaults++;
     send(response, result, session, truncate);
   }

@@ -63,13 +63,19 @@ export class SlidingWindowLimiter {
   }
 }
 
-/** The published limits of §2.1, as limiters. */
+/** The published limits of §2.1. */
 export const PUBLISHED_LIMITS = {
   requestsPerUser: { limit: 10, windowMs: 1_000 },
   tradingPerUser: { limit: 1, windowMs: 100 },
   loginsPerApiKey: { limit: 1, windowMs: 1_000 },
   demoTradingPerHour: { limit: 1_000, windowMs: 3_600_000 },
 } as const;
+
+/**
+ * We grant on our clock, the broker counts arrivals: network jitter can bunch requests that left
+ * a full window apart. Every client window is this much longer than the published one.
+ */
+export const LIMIT_SAFETY_MARGIN_MS = 60;
 
 export interface UserLimiters {
   requests: SlidingWindowLimiter;
@@ -90,9 +96,9 @@ export function limitersForUser(userKey: string, options: { demo: boolean; clock
   if (!limiters) {
     const { requestsPerUser, tradingPerUser, demoTradingPerHour } = PUBLISHED_LIMITS;
     limiters = {
-      requests: new SlidingWindowLimiter(requestsPerUser.limit, requestsPerUser.windowMs, options.clock),
-      trading: new SlidingWindowLimiter(tradingPerUser.limit, tradingPerUser.windowMs, options.clock),
-      ...(options.demo ? { demoTradingHourly: new SlidingWindowLimiter(demoTradingPerHour.limit, demoTradingPerHour.windowMs, options.clock) } : {}),
+      requests: new SlidingWindowLimiter(requestsPerUser.limit, requestsPerUser.windowMs + LIMIT_SAFETY_MARGIN_MS, options.clock),
+      trading: new SlidingWindowLimiter(tradingPerUser.limit, tradingPerUser.windowMs + LIMIT_SAFETY_MARGIN_MS, options.clock),
+      ...(options.demo ? { demoTradingHourly: new SlidingWindowLimiter(demoTradingPerHour.limit, demoTradingPerHour.windowMs + LIMIT_SAFETY_MARGIN_MS, options.clock) } : {}),
     };
     perUser.set(userKey, limiters);
   }
@@ -104,7 +110,7 @@ export function loginLimiterFor(apiKeyFingerprint: string, clock?: LimiterClock)
   let limiter = perApiKey.get(apiKeyFingerprint);
   if (!limiter) {
     const { limit, windowMs } = PUBLISHED_LIMITS.loginsPerApiKey;
-    limiter = new SlidingWindowLimiter(limit, windowMs, clock);
+    limiter = new SlidingWindowLimiter(limit, windowMs + LIMIT_SAFETY_MARGIN_MS, clock);
     perApiKey.set(apiKeyFingerprint, limiter);
   }
   return limiter;

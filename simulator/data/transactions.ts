@@ -12,7 +12,7 @@
 import { Decimal } from '../../lib/money';
 import { type Seed, type SimulatedAccount } from './accounts';
 import { BoundedCache } from './bounded-cache';
-import { type ExtraTypeOptions, extraEventsOfDay } from './cash-events';
+import { type CashEvent, type ExtraTypeOptions, extraEventsOfDay } from './cash-events';
 import { type GenerationContext, generationContext } from './context';
 import { dayFrame, forEachIntradayDeal, LONG_DEALS_PER_DAY_MAX } from './day-plan';
 import { type Deal, DEAL_ROW_KINDS, dealCashRows, LOOKBACK_DAYS } from './deal-model';
@@ -37,12 +37,16 @@ export interface TransactionRow {
   dealId?: string;
 }
 
-/** One cash movement before it is printed. */
+/**
+ * One cash movement before it is printed. Kept small (the amount as its wire text) because a busy
+ * day holds tens of thousands of them until they are sorted.
+ */
 export interface CashEntry {
   timeMs: number;
   local: number;
   transactionType: string;
-  amount: Decimal;
+  /** Signed amount as the broker prints it. */
+  size: string;
   note: string;
   instrumentName?: string;
   dealId?: string;
@@ -93,13 +97,19 @@ function pushDealEntries(entries: CashEntry[], deal: Deal, day: number): void {
       timeMs: row.timeMs,
       local: dealLocal(deal, day, row.rowKind),
       transactionType: row.transactionType,
-      amount: row.amount,
+      size: brokerAmountText(row.amount),
       note: DEAL_NOTES[row.transactionType] ?? row.transactionType,
       instrumentName: deal.market.epic,
     };
     if (row.transactionType !== 'SWAP' && dealId) entry.dealId = dealId;
     entries.push(entry);
   }
+}
+
+function cashEntryOf(event: CashEvent, local: number): CashEntry {
+  const entry: CashEntry = { timeMs: event.timeMs, local, transactionType: event.transactionType, size: brokerAmountText(event.amount), note: event.note };
+  if (event.instrumentName !== undefined) entry.instrumentName = event.instrumentName;
+  return entry;
 }
 
 /** The day's cash movements in row order. */
@@ -110,11 +120,11 @@ export function cashEntriesOfDay(ctx: GenerationContext, day: number, options: E
   for (const deal of frame.long) pushDealEntries(entries, deal, day);
   for (const event of frame.cash) {
     if (event.localId >= EXTRA_LOCAL_BASE - CASH_LOCAL_BASE) throw new Error('too many cash events for the reference layout');
-    entries.push({ ...event, local: CASH_LOCAL_BASE + event.localId });
+    entries.push(cashEntryOf(event, CASH_LOCAL_BASE + event.localId));
   }
   for (const event of extraEventsOfDay(ctx, day, frame.target, options)) {
     if (event.localId >= LOCAL_LIMIT - EXTRA_LOCAL_BASE) throw new Error('too many extra events for the reference layout');
-    entries.push({ ...event, local: EXTRA_LOCAL_BASE + event.localId });
+    entries.push(cashEntryOf(event, EXTRA_LOCAL_BASE + event.localId));
   }
   entries.sort((a, b) => a.timeMs - b.timeMs || a.local - b.local);
   return entries;
@@ -129,7 +139,7 @@ function toRow(ctx: GenerationContext, day: number, entry: CashEntry): Transacti
   const date = wireLocal(entry.timeMs, account.timezoneOffset);
   const dateUtc = wireUtc(entry.timeMs);
   const reference = referenceOf(account, day, entry.local);
-  const size = brokerAmountText(entry.amount);
+  const size = entry.size;
   // Built key by key so the JSON keeps the broker's order: instrumentName sits after dateUtc.
   const row: TransactionRow =
     entry.instrumentName === undefined
@@ -167,7 +177,7 @@ function dayTotal(ctx: GenerationContext, day: number, options: ExtraTypeOptions
   const key = `${ctx.cacheKey}|${JSON.stringify([options.includeLegacyTypes ?? false, options.unknownTypes ?? []])}|${day}`;
   return dayTotalCache.getOrCompute(key, () => {
     let total = new Decimal(0);
-    for (const entry of cashEntriesOfDay(ctx, day, options)) total = total.plus(entry.amount);
+    for (const entry of cashEntriesOfDay(ctx, day, options)) total = total.plus(entry.size);
     return total;
   });
 }
@@ -190,7 +200,7 @@ export function balanceAt(params: BalanceAtParams): Decimal {
   for (let day = ctx.firstDay; day < atDay; day++) balance = balance.plus(dayTotal(ctx, day, options));
   for (const entry of cashEntriesOfDay(ctx, atDay, options)) {
     if (entry.timeMs >= params.atMs) break;
-    balance = balance.plus(entry.amount);
+    balance = balance.plus(entry.size);
   }
   return balance;
 }
