@@ -1,32 +1,35 @@
 /**
- * The generated bid path of one market for one UTC day, in integer points, one tick every 5 s.
+ * The generated bid path of one market for one UTC day, in integer points.
  *
- * Two layers keep random access cheap: a daily anchor (the day's opening bid) computed directly
- * from smooth value noise, so any day is reachable without walking from an epoch; and an intraday
+ * Three layers keep random access cheap: a daily anchor (the day's opening bid) computed directly
+ * from smooth value noise, so any day is reachable without walking from an epoch; a minute-by-minute
  * random walk seeded by (epic, day) and bent into a Brownian bridge that ends on the next open
- * day's anchor, so consecutive days join without a gap. The walk only moves during the market's
- * open minutes; while closed the bid stays where it was.
+ * day's anchor, so consecutive days join without a gap; and 5-second ticks inside a minute, drawn
+ * on demand from (epic, day, minute) within that minute's high and low. The walk only moves during
+ * the market's open minutes; while closed the bid stays where it was.
  */
 import { BoundedCache } from './bounded-cache';
 import { type Market } from './markets';
 import { hasOpenMinutes, openMinuteMask } from './opening-hours';
 import { hashKey, hashUnit, Prng, type KeyHash } from './prng';
-import { DAY_MS, MINUTES_PER_DAY } from './time';
+import { DAY_MS, MINUTE_MS, MINUTES_PER_DAY } from './time';
 
 export const TICK_MS = 5000;
 export const TICKS_PER_MINUTE = 12;
-export const TICKS_PER_DAY = MINUTES_PER_DAY * TICKS_PER_MINUTE;
 
 /** A closed spell never lasts longer than this many days (long weekends included). */
 const CLOSED_DAYS_MAX = 7;
-const PATH_CACHE_DAYS = 256;
+const PATH_CACHE_DAYS = 1024;
+/** A minute's high and low reach beyond its open/close by about this fraction of a minute's move. */
+const EXCURSION_PER_MINUTE_MOVE = 0.6;
 
+/** One market's bid path for one UTC day, minute by minute (points). */
 export interface DayPath {
   readonly day: number;
-  /** Bid in points at each tick of the day. */
-  readonly bid: Int32Array;
   /** 1 where the minute is inside a trading session. */
   readonly openMask: Uint8Array;
+  /** Bid at the start of each minute, plus one more for the end of the day (1441 values). */
+  readonly boundary: Int32Array;
   readonly minuteOpen: Int32Array;
   readonly minuteHigh: Int32Array;
   readonly minuteLow: Int32Array;
@@ -84,60 +87,65 @@ export function dayOpeningPoints(market: Market, day: number): number {
 }
 
 function generateDayPath(market: Market, day: number): DayPath {
+  // Locals, not imported bindings, inside the hot loops (imports compile to property reads).
+  const minutes = MINUTES_PER_DAY;
   const openMask = openMinuteMask(market.sessions, day);
-  const bid = new Int32Array(TICKS_PER_DAY);
+  const boundary = new Int32Array(minutes + 1);
   const start = dayOpeningPoints(market, day);
   const end = dayOpeningPoints(market, day + 1);
+  const floor = minimumPoints(market);
 
-  let openTicks = 0;
-  for (let minute = 0; minute < MINUTES_PER_DAY; minute++) if (openMask[minute] === 1) openTicks += TICKS_PER_MINUTE;
+  let openMinutes = 0;
+  for (let minute = 0; minute < minutes; minute++) if (openMask[minute] === 1) openMinutes++;
 
-  if (openTicks === 0) {
-    bid.fill(start);
+  const rng = Prng.fromKey('price-path', market.epic, day);
+  const minuteStd = openMinutes > 0 ? (start * (market.dailyVolatilityPct / 100)) / Math.sqrt(openMinutes) : 0;
+  if (openMinutes === 0) {
+    boundary.fill(start);
   } else {
-    const rng = Prng.fromKey('price-path', market.epic, day);
-    const stepStd = (start * (market.dailyVolatilityPct / 100)) / Math.sqrt(openTicks);
-    // First pass: the free walk W (integer points), stored in `bid`; the first tick stays at 0.
+    // Uniform steps of a normal step's variance: one draw each, and hundreds of them add up to a normal day move.
+    const uniformStep = minuteStd * Math.sqrt(3);
     let walk = 0;
-    for (let tick = 1; tick < TICKS_PER_DAY; tick++) {
-      if (openMask[Math.floor(tick / TICKS_PER_MINUTE)] === 1) walk += Math.round(stepStd * rng.fastNormal());
-      bid[tick] = walk;
+    for (let minute = 0; minute < minutes; minute++) {
+      if (openMask[minute] === 1) walk += Math.round(uniformStep * (2 * rng.float() - 1));
+      boundary[minute + 1] = walk;
     }
-    // Second pass: bend the walk so the last open tick lands on the next day's opening bid.
+    // Bend the walk (a Brownian bridge) so the end of the last open minute lands on the next day's opening bid.
     const correction = end - start - walk;
-    const floor = minimumPoints(market);
-    let stepsSoFar = 0;
-    const openSteps = openMask[0] === 1 ? openTicks - 1 : openTicks;
-    for (let tick = 0; tick < TICKS_PER_DAY; tick++) {
-      if (tick > 0 && openMask[Math.floor(tick / TICKS_PER_MINUTE)] === 1) stepsSoFar++;
-      const bent = start + (bid[tick] ?? 0) + Math.round((stepsSoFar * correction) / Math.max(1, openSteps));
-      bid[tick] = Math.max(floor, bent);
+    let stepped = 0;
+    boundary[0] = start;
+    for (let minute = 0; minute < minutes; minute++) {
+      if (openMask[minute] === 1) stepped++;
+      const bent = start + (boundary[minute + 1] ?? 0) + Math.round((stepped * correction) / openMinutes);
+      boundary[minute + 1] = bent > floor ? bent : floor;
     }
   }
 
-  const minuteOpen = new Int32Array(MINUTES_PER_DAY);
-  const minuteHigh = new Int32Array(MINUTES_PER_DAY);
-  const minuteLow = new Int32Array(MINUTES_PER_DAY);
-  const minuteClose = new Int32Array(MINUTES_PER_DAY);
-  const minuteVolume = new Int32Array(MINUTES_PER_DAY);
+  const minuteOpen = new Int32Array(minutes);
+  const minuteHigh = new Int32Array(minutes);
+  const minuteLow = new Int32Array(minutes);
+  const minuteClose = new Int32Array(minutes);
+  const minuteVolume = new Int32Array(minutes);
   const key = marketKey(market.epic);
-  const firstMinute = day * MINUTES_PER_DAY;
-  for (let minute = 0; minute < MINUTES_PER_DAY; minute++) {
-    const first = minute * TICKS_PER_MINUTE;
-    let high = bid[first] ?? 0;
-    let low = high;
-    for (let tick = first + 1; tick < first + TICKS_PER_MINUTE; tick++) {
-      const value = bid[tick] ?? 0;
-      if (value > high) high = value;
-      if (value < low) low = value;
+  const firstMinute = day * minutes;
+  const excursion = minuteStd * EXCURSION_PER_MINUTE_MOVE;
+  for (let minute = 0; minute < minutes; minute++) {
+    const open = boundary[minute] ?? 0;
+    const close = boundary[minute + 1] ?? 0;
+    minuteOpen[minute] = open;
+    minuteClose[minute] = close;
+    if (openMask[minute] === 1) {
+      const up = Math.round(excursion * rng.float() * rng.float() * 2);
+      const down = Math.round(excursion * rng.float() * rng.float() * 2);
+      minuteHigh[minute] = Math.max(open, close) + up;
+      minuteLow[minute] = Math.max(floor, Math.min(open, close) - down);
+      minuteVolume[minute] = 40 + Math.floor(200 * hashUnit(key, firstMinute + minute, 7));
+    } else {
+      minuteHigh[minute] = open;
+      minuteLow[minute] = open;
     }
-    minuteOpen[minute] = bid[first] ?? 0;
-    minuteHigh[minute] = high;
-    minuteLow[minute] = low;
-    minuteClose[minute] = bid[first + TICKS_PER_MINUTE - 1] ?? 0;
-    minuteVolume[minute] = openMask[minute] === 1 ? 40 + Math.floor(200 * hashUnit(key, firstMinute + minute, 7)) : 0;
   }
-  return { day, bid, openMask, minuteOpen, minuteHigh, minuteLow, minuteClose, minuteVolume };
+  return { day, openMask, boundary, minuteOpen, minuteHigh, minuteLow, minuteClose, minuteVolume };
 }
 
 const pathCache = new BoundedCache<string, DayPath>(PATH_CACHE_DAYS);
@@ -146,8 +154,37 @@ export function dayPath(market: Market, day: number): DayPath {
   return pathCache.getOrCompute(`${market.epic}:${day}`, () => generateDayPath(market, day));
 }
 
-export function tickIndexOf(ms: number, day: number): number {
-  const tick = Math.floor((ms - day * DAY_MS) / TICK_MS);
-  if (tick < 0 || tick >= TICKS_PER_DAY) throw new RangeError(`instant ${ms} is not inside day ${day}`);
-  return tick;
+/**
+ * The bid at one 5-second tick of an open minute, drawn on demand from (epic, day, minute). The
+ * first tick is the minute's open and the last its close; the high and the low are each touched
+ * by one tick in between, and every other tick lies between them, so the ticks of a minute
+ * aggregate to exactly its bar.
+ */
+export function tickPoints(market: Market, path: DayPath, minute: number, tick: number): number {
+  const open = path.minuteOpen[minute] ?? 0;
+  if (path.openMask[minute] !== 1 || tick <= 0) return open;
+  const close = path.minuteClose[minute] ?? 0;
+  if (tick >= TICKS_PER_MINUTE - 1) return close;
+  const high = path.minuteHigh[minute] ?? 0;
+  const low = path.minuteLow[minute] ?? 0;
+  const key = marketKey(market.epic);
+  const slot = path.day * MINUTES_PER_DAY + minute;
+  // Two distinct inner ticks (1..10) carry the extremes; which comes first is part of the draw.
+  const highTick = 1 + Math.floor(hashUnit(key, slot, 21) * (TICKS_PER_MINUTE - 2));
+  const lowOffset = 1 + Math.floor(hashUnit(key, slot, 22) * (TICKS_PER_MINUTE - 3));
+  const lowTick = 1 + ((highTick - 1 + lowOffset) % (TICKS_PER_MINUTE - 2));
+  if (tick === highTick) return high;
+  if (tick === lowTick) return low;
+  return low + Math.round(hashUnit(key, slot * TICKS_PER_MINUTE + tick, 23) * (high - low));
+}
+
+export function minuteIndexOf(ms: number, day: number): number {
+  const minute = Math.floor((ms - day * DAY_MS) / MINUTE_MS);
+  if (minute < 0 || minute >= MINUTES_PER_DAY) throw new RangeError(`instant ${ms} is not inside day ${day}`);
+  return minute;
+}
+
+/** Tick index (0..11) of the instant within its minute. */
+export function tickInMinuteOf(ms: number): number {
+  return Math.floor((((ms % MINUTE_MS) + MINUTE_MS) % MINUTE_MS) / TICK_MS);
 }

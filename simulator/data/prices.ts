@@ -1,13 +1,14 @@
 /**
  * Deterministic prices: quotes at any instant and OHLC bars at the eight REST resolutions, all cut
- * from the same 5-second bid path (`price-path.ts`), so bars agree with each other and with quotes:
- * a bar's open is the quote at its start, its close the last tick inside it, and every coarser bar
- * is exactly the aggregate of the minute bars it covers. The offer is always bid + the market's
+ * from the same bid path (`price-path.ts`), so bars agree with each other and with quotes: a bar's
+ * open is the quote at its start, its close the last 5-second tick inside it, every quote lies
+ * within its minute's high and low, and every coarser bar is exactly the aggregate of the minute
+ * bars it covers. The offer is always bid + the market's
  * constant spread. Bars exist only for minutes inside a trading session.
  */
 import { hashUnit } from './prng';
 import { marketByEpic, type Market } from './markets';
-import { dayOpeningPoints, dayPath, marketKey, tickIndexOf, TICKS_PER_MINUTE } from './price-path';
+import { dayOpeningPoints, dayPath, marketKey, minuteIndexOf, tickInMinuteOf, tickPoints, TICK_MS } from './price-path';
 import { dayIndexOf, dayStartMs, DAY_MS, HOUR_MS, MINUTE_MS, MINUTES_PER_DAY, mondayOnOrBefore, wireSecondsUtc } from './time';
 import { pointsNumber } from './wire-numbers';
 
@@ -54,14 +55,14 @@ export interface Quote {
 
 export function quotePointsAt(market: Market, atMs: number): QuotePoints {
   const day = dayIndexOf(atMs);
-  const bidPoints = dayPath(market, day).bid[tickIndexOf(atMs, day)] ?? 0;
+  const bidPoints = tickPoints(market, dayPath(market, day), minuteIndexOf(atMs, day), tickInMinuteOf(atMs));
   return { bidPoints, ofrPoints: bidPoints + market.spreadPoints };
 }
 
 export function quoteAt(epic: string, atMs: number): Quote {
   const market = marketByEpic(epic);
   const { bidPoints, ofrPoints } = quotePointsAt(market, atMs);
-  const tick = Math.floor(atMs / 5000);
+  const tick = Math.floor(atMs / TICK_MS);
   const key = marketKey(epic);
   return {
     epic,
@@ -185,9 +186,9 @@ export interface DayStatsPoints extends QuotePoints {
 export function dayStatsAt(market: Market, atMs: number): DayStatsPoints {
   const day = dayIndexOf(atMs);
   const path = dayPath(market, day);
-  const tick = tickIndexOf(atMs, day);
-  const bidPoints = path.bid[tick] ?? 0;
-  const currentMinute = Math.floor(tick / TICKS_PER_MINUTE);
+  const currentMinute = minuteIndexOf(atMs, day);
+  const currentTick = tickInMinuteOf(atMs);
+  const bidPoints = tickPoints(market, path, currentMinute, currentTick);
   let high = bidPoints;
   let low = bidPoints;
   for (let minute = 0; minute < currentMinute; minute++) {
@@ -196,8 +197,8 @@ export function dayStatsAt(market: Market, atMs: number): DayStatsPoints {
     low = Math.min(low, path.minuteLow[minute] ?? 0);
   }
   if (path.openMask[currentMinute] === 1) {
-    for (let t = currentMinute * TICKS_PER_MINUTE; t <= tick; t++) {
-      const value = path.bid[t] ?? 0;
+    for (let tick = 0; tick < currentTick; tick++) {
+      const value = tickPoints(market, path, currentMinute, tick);
       if (value > high) high = value;
       if (value < low) low = value;
     }
