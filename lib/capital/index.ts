@@ -7,3 +7,4 @@ export * from './errors';
 export { CapitalSession, type CapitalCredentials, type SessionInfo, type SessionTokens } from './session';
 export type { TransportEvent, RetryPolicy } from './transport';
 export { formatBrokerTime, formatQueryTime, parseBrokerUtc, splitWindow, type TimeWindow } from './broker-time';
+export { openMarketStream } from './market-stream';
