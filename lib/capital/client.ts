@@ -4,6 +4,7 @@ import { insideWindow, parseBrokerUtc, queryBounds, splitWindow, type TimeWindow
 import { ENDPOINTS, parseResponse, type EndpointName } from './schemas';
 import type { CapitalSession } from './session';
 import type { CapitalRequest, CapitalTransport } from './transport';
+import { RESOLUTION_MS, type Resolution } from './vocabulary';
 
 type Endpoints = typeof ENDPOINTS;
 export type EndpointOutput<Name extends EndpointName> = z.output<Endpoints[Name]['response']>;
@@ -24,17 +25,6 @@ export const ACTIVITY_MAX_SPAN_MS = 86_400_000;
 export const PRICES_MAX_PER_CALL = 1000;
 export const MARKETS_MAX_EPICS_PER_CALL = 50;
 
-export const RESOLUTION_MS = {
-  MINUTE: 60_000,
-  MINUTE_5: 300_000,
-  MINUTE_15: 900_000,
-  MINUTE_30: 1_800_000,
-  HOUR: 3_600_000,
-  HOUR_4: 14_400_000,
-  DAY: 86_400_000,
-  WEEK: 604_800_000,
-} as const;
-export type Resolution = keyof typeof RESOLUTION_MS;
 
 export interface ActivityQuery {
   detailed?: boolean;

@@ -1,6 +1,7 @@
 // The Capital.com client: REST (client.ts over session.ts over transport.ts), WebSocket streaming
 // (streaming/), response schemas (schemas/). See README.md.
-export { CapitalClient, RESOLUTION_MS, type Resolution, type EndpointOutput } from './client';
+export { CapitalClient, type EndpointOutput } from './client';
+export * from './vocabulary';
 export { capitalClient, createCapitalClient, type CapitalClientOptions } from './factory';
 export { CAPITAL_HOSTS, DEFAULT_STREAMING_URL, restBaseUrl, streamingUrlFromHost } from './environments';
 export * from './errors';

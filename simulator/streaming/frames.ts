@@ -4,20 +4,10 @@
  * protocol module, so a misreading of the docs in one does not silently agree with the other.
  */
 
-export const ServerDestination = {
-  quoteSubscribe: 'marketData.subscribe',
-  quoteUnsubscribe: 'marketData.unsubscribe',
-  ohlcSubscribe: 'OHLCMarketData.subscribe',
-  ohlcUnsubscribe: 'OHLCMarketData.unsubscribe',
-  ping: 'ping',
-  quote: 'quote',
-  ohlc: 'ohlc.event',
-} as const;
+import { STREAM_DESTINATIONS } from '../../lib/capital/vocabulary';
 
-export const RESOLUTIONS = ['MINUTE', 'MINUTE_5', 'MINUTE_15', 'MINUTE_30', 'HOUR', 'HOUR_4', 'DAY', 'WEEK'] as const;
-export type Resolution = (typeof RESOLUTIONS)[number];
-export const BAR_TYPES = ['classic', 'heikin-ashi'] as const;
-export type BarType = (typeof BAR_TYPES)[number];
+export { BAR_TYPES, RESOLUTIONS, type BarType, type Resolution } from '../../lib/capital/vocabulary';
+export const ServerDestination = STREAM_DESTINATIONS;
 
 /**
  * Error codes in ERROR frames. The session codes are the ones seen live (§2.3); where the docs are

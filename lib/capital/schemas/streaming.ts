@@ -9,19 +9,14 @@ import { z } from 'zod';
 import { CapitalResponseError } from '../errors';
 import { decimalSchema, describeJsonValue, epochMsSchema, openEnum, parseResponse } from './common';
 
-/** Bar resolutions for streaming and for `GET /prices` (MINUTE_10 existed only in the 2022 docs). */
-export const RESOLUTIONS = ['MINUTE', 'MINUTE_5', 'MINUTE_15', 'MINUTE_30', 'HOUR', 'HOUR_4', 'DAY', 'WEEK'] as const;
-export const resolutionSchema = z.enum(RESOLUTIONS);
-export type Resolution = z.output<typeof resolutionSchema>;
+import { BAR_TYPES, RESOLUTIONS, STREAMING_EPICS_MAX } from '../vocabulary';
 
-export const BAR_TYPES = ['classic', 'heikin-ashi'] as const;
+export { BAR_TYPES, RESOLUTIONS, STREAMING_EPICS_MAX, type BarType, type Resolution } from '../vocabulary';
+/** Bar resolutions for streaming and for `GET /prices` (MINUTE_10 existed only in the 2022 docs). */
+export const resolutionSchema = z.enum(RESOLUTIONS);
 export const barTypeSchema = z.enum(BAR_TYPES);
-export type BarType = z.output<typeof barTypeSchema>;
 
 export const PRICE_TYPES = ['bid', 'ask'] as const;
-
-/** The documented cap on instruments per subscription. */
-export const STREAMING_EPICS_MAX = 40;
 
 export const CLIENT_DESTINATIONS = [
   'marketData.subscribe',

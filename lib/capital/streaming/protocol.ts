@@ -4,23 +4,15 @@
  * hot path (tens of thousands of quotes a second) is a few `typeof` checks, not a schema walk.
  */
 
+import { BAR_TYPES, RESOLUTIONS, STREAM_DESTINATIONS, STREAMING_EPICS_MAX, type BarType, type Resolution } from '../vocabulary';
+
 /** Official cap on epics in one subscribe message; also the default per connection. */
-export const MAX_EPICS_PER_MESSAGE = 40;
-
-export const Destination = {
-  quoteSubscribe: 'marketData.subscribe',
-  quoteUnsubscribe: 'marketData.unsubscribe',
-  ohlcSubscribe: 'OHLCMarketData.subscribe',
-  ohlcUnsubscribe: 'OHLCMarketData.unsubscribe',
-  ping: 'ping',
-  quote: 'quote',
-  ohlc: 'ohlc.event',
-} as const;
-
-export const OHLC_RESOLUTIONS = ['MINUTE', 'MINUTE_5', 'MINUTE_15', 'MINUTE_30', 'HOUR', 'HOUR_4', 'DAY', 'WEEK'] as const;
-export type OhlcResolution = (typeof OHLC_RESOLUTIONS)[number];
-export const OHLC_TYPES = ['classic', 'heikin-ashi'] as const;
-export type OhlcType = (typeof OHLC_TYPES)[number];
+export const MAX_EPICS_PER_MESSAGE = STREAMING_EPICS_MAX;
+export const Destination = STREAM_DESTINATIONS;
+export const OHLC_RESOLUTIONS = RESOLUTIONS;
+export type OhlcResolution = Resolution;
+export const OHLC_TYPES = BAR_TYPES;
+export type OhlcType = BarType;
 
 export interface StreamingCredentials {
   cst: string;
