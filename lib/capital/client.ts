@@ -93,7 +93,7 @@ export class CapitalClient {
   async *activityBetween(window: TimeWindow, query: ActivityQuery = {}) {
     for (const day of splitWindow(window, ACTIVITY_MAX_SPAN_MS)) {
       const { activities } = await this.call('activity', { query: { ...queryBounds(day), ...query } });
-      yield { window: day, activities: activities.filter((row) => rowInside(row.dateUtc, day)) };
+      yield { window: day, activities: chronological(activities.filter((row) => rowInside(row.dateUtc, day))) };
     }
   }
 
@@ -101,10 +101,10 @@ export class CapitalClient {
     return this.call('transactions', { query: { ...query } });
   }
 
-  /** Transactions in [fromMs, toMs) exactly (the caller chooses the window size; see gap detection). */
+  /** Transactions in [fromMs, toMs) exactly, oldest first (the broker lists newest first). */
   async transactionsIn(window: TimeWindow, type?: string) {
     const { transactions } = await this.call('transactions', { query: { ...queryBounds(window), type } });
-    return transactions.filter((row) => rowInside(row.dateUtc, window));
+    return chronological(transactions.filter((row) => rowInside(row.dateUtc, window)));
   }
 
   // Positions, working orders, confirms
@@ -180,6 +180,14 @@ function fillPath(template: string, params: Record<string, string>): string {
     if (value === undefined || value === '') throw new CapitalInvalidRequestError(template, name, 'is required');
     return encodeURIComponent(value);
   });
+}
+
+/** Oldest first; rows at the same instant keep the broker's relative order reversed back. */
+function chronological<Row extends { dateUtc: string }>(rows: Row[]): Row[] {
+  return rows
+    .map((row, index) => ({ row, index, at: parseBrokerUtc(row.dateUtc) ?? 0 }))
+    .sort((a, b) => a.at - b.at || b.index - a.index)
+    .map(({ row }) => row);
 }
 
 function rowInside(dateUtc: string, window: TimeWindow): boolean {

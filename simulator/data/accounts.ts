@@ -5,6 +5,7 @@
  */
 import { Prng } from './prng';
 import { allMarkets, type InstrumentType } from './markets';
+import { dayIndexOf, dayStartMs } from './time';
 
 /** The instant the simulated history begins; each account's opening balance applies here. */
 export const SIMULATION_EPOCH_MS = Date.UTC(2025, 0, 1);
@@ -25,7 +26,7 @@ export interface SimulatedAccount {
   preferred: boolean;
   /** Hours added to UTC to print platform-local `date` fields (3 or 0 here). */
   timezoneOffset: number;
-  /** History starts here; `openingBalance` is the cash balance at this instant. */
+  /** History starts here (a UTC midnight); `openingBalance` is the cash balance at this instant. */
   openedAtMs: number;
   /** Decimal text in the account currency. */
   openingBalance: string;
@@ -109,7 +110,8 @@ export function simulatedAccounts(seed: Seed, count = 3, options: SimulatedAccou
       symbol: profile.symbol,
       preferred: index === 0,
       timezoneOffset: profile.timezoneOffset,
-      openedAtMs: options.openedAtMs ?? SIMULATION_EPOCH_MS,
+      // History is generated in whole UTC days, so it starts at the midnight on or before the instant asked.
+      openedAtMs: dayStartMs(dayIndexOf(options.openedAtMs ?? SIMULATION_EPOCH_MS)),
       openingBalance: String(10_000 + 10 * Math.round(transactionsPerMonth / 10)),
       transactionsPerMonth,
       tradedEpics: pickTradedEpics(rng),

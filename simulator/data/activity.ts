@@ -18,8 +18,7 @@ import { type Seed, type SimulatedAccount } from './accounts';
 import { type GenerationContext, generationContext } from './context';
 import { dayFrame, forEachIntradayDeal, LONG_DEALS_PER_DAY_MAX } from './day-plan';
 import { type Deal, type Direction, oppositeDirection } from './deal-model';
-import { dayRange } from './transactions';
-import { dayIndexOf, dayStartMs, DAY_MS, wireLocal, wireUtc } from './time';
+import { dayIndexOf, dayRange, dayStartMs, DAY_MS, wireLocal, wireUtc } from './time';
 import { pointsNumber } from './wire-numbers';
 
 export type ActivitySource = 'CLOSE_OUT' | 'DEALER' | 'SL' | 'SYSTEM' | 'TP' | 'USER';

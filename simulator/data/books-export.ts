@@ -9,6 +9,8 @@ import { type BooksEntry } from './books';
 
 export const BOOKS_CSV_COLUMNS = ['entryId', 'accountId', 'bookedAt', 'category', 'amount', 'currency', 'brokerReferences', 'description'] as const;
 
+/** Refuse to write more entries than this (a bound on the loop; a year of a very busy account fits). */
+export const EXPORT_ENTRIES_MAX = 100_000_000;
 /** Flush to the stream once this much text is buffered. */
 const CHUNK_CHARS = 64 * 1024;
 
@@ -57,6 +59,7 @@ export async function writeBooksCsv(entries: Iterable<BooksEntry> | AsyncIterabl
   await writer.write(`${BOOKS_CSV_COLUMNS.join(',')}\r\n`);
   let count = 0;
   for await (const entry of entries) {
+    if (count >= EXPORT_ENTRIES_MAX) throw new RangeError(`more than ${EXPORT_ENTRIES_MAX} books entries`);
     await writer.write(csvLine(entry));
     count++;
   }
@@ -70,6 +73,7 @@ export async function writeBooksJson(entries: Iterable<BooksEntry> | AsyncIterab
   await writer.write('[');
   let count = 0;
   for await (const entry of entries) {
+    if (count >= EXPORT_ENTRIES_MAX) throw new RangeError(`more than ${EXPORT_ENTRIES_MAX} books entries`);
     await writer.write(`${count === 0 ? '\n' : ',\n'}${JSON.stringify(entry)}`);
     count++;
   }

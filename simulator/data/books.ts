@@ -21,8 +21,8 @@
 import { Decimal, formatFixed } from '../../lib/money';
 import { type Seed, type SimulatedAccount } from './accounts';
 import { hashKey, hashUnit } from './prng';
-import { type TransactionRow, transactionsBetween, dayRange } from './transactions';
-import { compactDate, dayIndexOf, dayStartMs, DAY_MS, HOUR_MS, isoDate, isoUtc, MINUTE_MS } from './time';
+import { type TransactionRow, transactionsBetween } from './transactions';
+import { compactDate, dayIndexOf, dayRange, dayStartMs, DAY_MS, HOUR_MS, isoDate, isoUtc, MINUTE_MS } from './time';
 
 export { writeBooksCsv, writeBooksJson, BOOKS_CSV_COLUMNS, csvField } from './books-export';
 

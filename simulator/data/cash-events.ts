@@ -3,13 +3,13 @@
  * Each day draws them from its own stream; how many depends on the day's volume target, and their
  * size on how busy the account is (a busy account moves more money).
  */
-import { type Decimal } from '../../lib/money';
+import { Decimal } from '../../lib/money';
 import { type GenerationContext } from './context';
 import { allMarkets } from './markets';
 import { Prng } from './prng';
 import { DAY_MS, dayStartMs, HOUR_MS, MINUTE_MS } from './time';
 import { LEGACY_TRANSACTION_TYPES, TRANSACTION_NOTES, type CurrentTransactionType, type LegacyTransactionType } from './transaction-types';
-import { centsDecimal } from './wire-numbers';
+import { centsDecimal, toCents } from './wire-numbers';
 
 export interface CashEvent {
   timeMs: number;
@@ -85,6 +85,8 @@ const LEGACY_SPECS: Readonly<Record<LegacyTransactionType, Spec>> = {
   ACCOUNT_CLOSURE: { type: 'ACCOUNT_CLOSURE', base: 0.02, perTarget: 0.0004, sign: -1, minCents: 100, maxCents: 5_000, scaled: false },
 };
 
+const TEN = new Decimal(10);
+const CENT = new Decimal('0.01');
 const UNKNOWN_BASE = 0.03;
 const UNKNOWN_PER_TARGET = 0.0005;
 const OPENING_DEPOSITS = 2;
@@ -97,16 +99,16 @@ const UNKNOWN_LOCAL_OFFSET = 100_000;
  * Multiplies transfer amounts for very busy accounts. Mild on purpose: the number of deposits
  * already grows with volume, as do the fees and funding they pay for.
  */
-function moneyScale(ctx: GenerationContext): number {
-  return 1 + ctx.account.transactionsPerMonth / 1_000_000;
+function moneyScale(ctx: GenerationContext): Decimal {
+  return new Decimal(ctx.account.transactionsPerMonth).dividedBy(1_000_000).plus(1);
 }
 
-function drawAmount(rng: Prng, spec: Spec, scale: number): Decimal {
-  const factor = spec.scaled ? scale : 1;
-  let cents = Math.round(rng.int(spec.minCents, spec.maxCents) * factor);
-  if (spec.roundTens) cents = Math.max(1_000, Math.round(cents / 1_000) * 1_000);
-  const sign = spec.sign === 'either' ? (rng.chance(0.5) ? 1 : -1) : spec.sign;
-  return centsDecimal(sign * Math.max(1, cents));
+function drawAmount(rng: Prng, spec: Spec, scale: Decimal): Decimal {
+  let amount = centsDecimal(rng.int(spec.minCents, spec.maxCents));
+  if (spec.scaled) amount = amount.times(scale);
+  amount = spec.roundTens ? Decimal.max(TEN, amount.dividedBy(TEN).toDecimalPlaces(0).times(TEN)) : Decimal.max(CENT, toCents(amount));
+  const negative = spec.sign === 'either' ? rng.chance(0.5) : spec.sign === -1;
+  return negative ? amount.negated() : amount;
 }
 
 function instrumentFor(ctx: GenerationContext, rng: Prng, kind: Instrument): string {
@@ -116,7 +118,7 @@ function instrumentFor(ctx: GenerationContext, rng: Prng, kind: Instrument): str
   return rng.pick(traded.length > 0 ? traded : shares).epic;
 }
 
-function eventOf(ctx: GenerationContext, rng: Prng, spec: Spec, timeMs: number, localId: number, scale: number): CashEvent {
+function eventOf(ctx: GenerationContext, rng: Prng, spec: Spec, timeMs: number, localId: number, scale: Decimal): CashEvent {
   const event: CashEvent = { timeMs, localId, transactionType: spec.type, amount: drawAmount(rng, spec, scale), note: TRANSACTION_NOTES[spec.type] };
   if (spec.instrument) event.instrumentName = instrumentFor(ctx, rng, spec.instrument);
   return event;

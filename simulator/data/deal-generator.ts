@@ -25,25 +25,20 @@ import {
 import { conversionRate, settlementCurrency } from './fx';
 import { findMarket, marketByEpic, type Market } from './markets';
 import { type MinuteRun, openRuns, openRunsWithin, isOpenAt } from './opening-hours';
+import { SWAP_MINUTE_OF_DAY, swapInstantOf } from './overnight-funding';
 import { quotePointsAt } from './prices';
 import { Prng } from './prng';
 import { dayIndexOf, dayStartMs, DAY_MS, HOUR_MS, MINUTE_MS, MINUTES_PER_DAY, SECOND_MS } from './time';
 import { pointsDecimal, toCents } from './wire-numbers';
 
-/** Overnight funding is charged at this UTC hour each day, on positions open across it. */
-export const SWAP_HOUR_UTC = 22;
-const SWAP_MINUTE = SWAP_HOUR_UTC * 60;
 const EPIC_ATTEMPTS = 6;
 const FALLBACK_EPIC = 'BTCUSD';
 const CLOSED_SEARCH_DAYS = 3;
 const NIGHTS_MAX = 5;
 const CENT = new Decimal('0.01');
 
-export function swapInstantOf(day: number): number {
-  return dayStartMs(day) + SWAP_HOUR_UTC * HOUR_MS;
-}
-
-function dealId(ctx: GenerationContext, entity: 'position' | 'order', kind: DealKind, ownerDay: number, index: number): string {
+/** `<account prefix>-<entity>-<owner day>-0000-<index>` in hex, like the broker's dealIds. */
+export function dealIdOf(ctx: GenerationContext, entity: 'position' | 'order', kind: DealKind, ownerDay: number, index: number): string {
   const entityHex = entity === 'position' ? '0001' : '0002';
   const tail = (kind === 'long' ? 2 ** 40 : 0) + index;
   return `${ctx.account.dealIdPrefix}-${entityHex}-${ownerDay.toString(16).padStart(4, '0')}-0000-${tail.toString(16).padStart(12, '0')}`;
@@ -228,7 +223,7 @@ function buildOrder(
   const atCreation = quotePointsAt(market, createdMs);
   const isLimit = direction === 'BUY' ? levelPoints <= atCreation.ofrPoints : levelPoints >= atCreation.bidPoints;
   const order: OrderPlan = {
-    dealId: dealId(ctx, 'order', deal.kind, deal.ownerDay, deal.index),
+    dealId: dealIdOf(ctx, 'order', deal.kind, deal.ownerDay, deal.index),
     orderType: isLimit ? 'LIMIT' : 'STOP',
     createdMs,
     initialLevelPoints: levelPoints,
@@ -264,7 +259,7 @@ function buildPosition(ctx: GenerationContext, rng: Prng, deal: Deal, timing: Ti
   const closeRate = conversionRate(market.currency, ctx.account.currency, timing.closeMs);
   const pnl = toCents(pointsDecimal(sign * (levels.closePoints - levels.openPoints), market.decimals).times(size).times(closeRate));
   const position: PositionPlan = {
-    dealId: dealId(ctx, 'position', deal.kind, deal.ownerDay, deal.index),
+    dealId: dealIdOf(ctx, 'position', deal.kind, deal.ownerDay, deal.index),
     openMs: timing.openMs,
     openPoints: levels.openPoints,
     closeMs: timing.closeMs,
@@ -330,8 +325,8 @@ function closeWithin(rng: Prng, openMs: number, latestMs: number): number {
 export function intradayDeal(ctx: GenerationContext, ownerDay: number, index: number): Deal {
   const rng = Prng.fromKey('deal', ctx.seed, ctx.account.accountId, ownerDay, 'intraday', index);
   const late = rng.chance(0.08);
-  const fromMinute = late ? SWAP_MINUTE : 0;
-  const toMinute = late ? MINUTES_PER_DAY : SWAP_MINUTE;
+  const fromMinute = late ? SWAP_MINUTE_OF_DAY : 0;
+  const toMinute = late ? MINUTES_PER_DAY : SWAP_MINUTE_OF_DAY;
   const windowStartMs = dayStartMs(ownerDay) + fromMinute * MINUTE_MS;
   const windowEndMs = dayStartMs(ownerDay) + toMinute * MINUTE_MS;
   const { market, runs } = pickMarket(ctx, rng, ownerDay, fromMinute, toMinute);

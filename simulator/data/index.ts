@@ -37,7 +37,7 @@ export {
   type InstrumentType,
   type RuleUnit,
 } from './markets';
-export { marketSummary, marketDetails, nextSwapChargeMs, type MarketSummary, type MarketDetails, type DealingRule } from './market-wire';
+export { marketSummary, marketDetails, type MarketSummary, type MarketDetails, type DealingRule } from './market-wire';
 export { navigationRoot, navigationNode, navigationNodeIds, type NavigationNode } from './navigation';
 export { openingHoursWire, isOpenAt, type SessionTemplate, type OpeningHoursWire } from './opening-hours';
 export {
@@ -89,4 +89,4 @@ export {
   type BooksParams,
 } from './books';
 export { LOOKBACK_DAYS } from './deal-model';
-export { SWAP_HOUR_UTC } from './deal-generator';
+export { SWAP_HOUR_UTC, swapInstantOf, nextSwapChargeMs } from './overnight-funding';

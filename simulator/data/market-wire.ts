@@ -7,8 +7,8 @@ import { Decimal } from '../../lib/money';
 import { marketByEpic, type Market, type RuleUnit } from './markets';
 import { openingHoursWire, type OpeningHoursWire } from './opening-hours';
 import { dayStatsAt } from './prices';
-import { swapInstantOf } from './deal-generator';
-import { dayIndexOf, wireLocal, wireUtc } from './time';
+import { nextSwapChargeMs } from './overnight-funding';
+import { wireLocal, wireUtc } from './time';
 import { decimalNumber, pointsDecimal, pointsNumber } from './wire-numbers';
 
 const MARKET_MODES = ['REGULAR'];
@@ -141,12 +141,6 @@ export function marketSummary(epic: string, atMs: number, timezoneOffsetHours = 
 
 function rule(unit: RuleUnit, value: string | number): DealingRule {
   return { unit, value: typeof value === 'number' ? value : Number(value) };
-}
-
-/** The next daily funding instant after `atMs` (what `overnightFee.swapChargeTimestamp` announces). */
-export function nextSwapChargeMs(atMs: number): number {
-  const today = swapInstantOf(dayIndexOf(atMs));
-  return today > atMs ? today : swapInstantOf(dayIndexOf(atMs) + 1);
 }
 
 /** `GET /markets/{epic}` (and each `marketDetails` element of `GET /markets?epics=`). */

@@ -3,38 +3,23 @@
  * from the same bid path (`price-path.ts`), so bars agree with each other and with quotes: a bar's
  * open is the quote at its start, its close the last 5-second tick inside it, every quote lies
  * within its minute's high and low, and every coarser bar is exactly the aggregate of the minute
- * bars it covers. The offer is always bid + the market's
- * constant spread. Bars exist only for minutes inside a trading session.
+ * bars it covers. The offer is always bid + the market's constant spread. Bars exist only for
+ * minutes inside a trading session. The resolution names come from the client's shared vocabulary.
  */
+import { isResolution, RESOLUTION_MS, RESOLUTIONS, type Resolution } from '../../lib/capital/vocabulary';
 import { hashUnit } from './prng';
 import { marketByEpic, type Market } from './markets';
 import { dayOpeningPoints, dayPath, marketKey, minuteIndexOf, tickInMinuteOf, tickPoints, TICK_MS } from './price-path';
-import { dayIndexOf, dayStartMs, DAY_MS, HOUR_MS, MINUTE_MS, MINUTES_PER_DAY, mondayOnOrBefore, wireSecondsUtc } from './time';
+import { dayIndexOf, dayStartMs, HOUR_MS, MINUTE_MS, MINUTES_PER_DAY, mondayOnOrBefore, wireSecondsUtc } from './time';
 import { pointsNumber } from './wire-numbers';
 
-export const RESOLUTIONS = ['MINUTE', 'MINUTE_5', 'MINUTE_15', 'MINUTE_30', 'HOUR', 'HOUR_4', 'DAY', 'WEEK'] as const;
-export type Resolution = (typeof RESOLUTIONS)[number];
-
-const RESOLUTION_MS: Readonly<Record<Resolution, number>> = {
-  MINUTE: MINUTE_MS,
-  MINUTE_5: 5 * MINUTE_MS,
-  MINUTE_15: 15 * MINUTE_MS,
-  MINUTE_30: 30 * MINUTE_MS,
-  HOUR: HOUR_MS,
-  HOUR_4: 4 * HOUR_MS,
-  DAY: DAY_MS,
-  WEEK: 7 * DAY_MS,
-};
+export { RESOLUTIONS, isResolution, type Resolution };
 
 /** Refuse requests that would aggregate more bars than this; the REST API itself returns at most 1000. */
 export const BAR_SLOTS_MAX = 200_000;
 
 export function resolutionMs(resolution: Resolution): number {
   return RESOLUTION_MS[resolution];
-}
-
-export function isResolution(value: string): value is Resolution {
-  return (RESOLUTIONS as readonly string[]).includes(value);
 }
 
 /** A quote in points, for arithmetic. */

@@ -10,6 +10,9 @@ export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 export const MINUTES_PER_DAY = 1440;
 
+/** Longest range a single call may span (every loop over days is bounded by it). */
+export const RANGE_DAYS_MAX = 3700;
+
 /** Latest instant `Date#toISOString` prints with a four-digit year. */
 const LATEST_PRINTABLE_MS = 253402300799999;
 
@@ -82,4 +85,13 @@ export function compactDate(dayIndex: number): string {
 /** `YYYY-MM-DD` of the UTC day. */
 export function isoDate(dayIndex: number): string {
   return new Date(dayStartMs(dayIndex)).toISOString().slice(0, 10);
+}
+
+/** First and last UTC day touched by [fromMs, toMs); refuses ranges over `RANGE_DAYS_MAX` days. */
+export function dayRange(fromMs: number, toMs: number): { firstDay: number; lastDay: number } {
+  if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs)) throw new RangeError('range bounds must be integer epoch milliseconds');
+  const firstDay = dayIndexOf(fromMs);
+  const lastDay = dayIndexOf(toMs - 1);
+  if (lastDay - firstDay + 1 > RANGE_DAYS_MAX) throw new RangeError(`range spans more than ${RANGE_DAYS_MAX} days`);
+  return { firstDay, lastDay };
 }

@@ -4,38 +4,13 @@
  * silent; they follow each type's meaning (REFERENCE §4.2) and are listed in the README.
  */
 
-/** The 26 values of the current docs. */
-export const CURRENT_TRANSACTION_TYPES = [
-  'INACTIVITY_FEE',
-  'RESERVE',
-  'VOID',
-  'UNRESERVE',
-  'WRITE_OFF_OR_CREDIT',
-  'CREDIT_FACILITY',
-  'FX_COMMISSION',
-  'COMPLAINT_SETTLEMENT',
-  'DEPOSIT',
-  'WITHDRAWAL',
-  'REFUND',
-  'WITHDRAWAL_MONEY_BACK',
-  'TRADE',
-  'SWAP',
-  'TRADE_COMMISSION',
-  'TRADE_COMMISSION_GSL',
-  'NEGATIVE_BALANCE_PROTECTION',
-  'TRADE_CORRECTION',
-  'CHARGEBACK',
-  'ADJUSTMENT',
-  'BONUS',
-  'TRANSFER',
-  'CORPORATE_ACTION',
-  'CONVERSION',
-  'REBATE',
-  'TRADE_SLIPPAGE_PROTECTION',
-] as const;
+import { LEGACY_TRANSACTION_TYPES as LEGACY, TRANSACTION_TYPES } from '../../lib/capital/schemas/history';
+
+/** The 26 values of the current docs (one list, kept with the client's schemas). */
+export const CURRENT_TRANSACTION_TYPES = TRANSACTION_TYPES;
 
 /** Values only the 2022 docs listed; emitted with `includeLegacyTypes`. */
-export const LEGACY_TRANSACTION_TYPES = ['DIVIDEND', 'CONVERT', 'REIMBURSEMENT', 'ACCOUNT_CLOSURE'] as const;
+export const LEGACY_TRANSACTION_TYPES = LEGACY;
 
 export type CurrentTransactionType = (typeof CURRENT_TRANSACTION_TYPES)[number];
 export type LegacyTransactionType = (typeof LEGACY_TRANSACTION_TYPES)[number];

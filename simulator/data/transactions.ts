@@ -9,15 +9,18 @@
  * a 7-digit local part that says where the row came from (an intraday deal, a long deal, a cash
  * event, an optional extra type). They are unique per account and never depend on the range asked.
  */
-import { Decimal } from '../../lib/money';
+import { Decimal, fromMinorUnits } from '../../lib/money';
 import { type Seed, type SimulatedAccount } from './accounts';
 import { BoundedCache } from './bounded-cache';
 import { type CashEvent, type ExtraTypeOptions, extraEventsOfDay } from './cash-events';
+import { DayLedger } from './day-ledger';
+import { dealIdOf } from './deal-generator';
+import { TRANSACTION_NOTES } from './transaction-types';
 import { type GenerationContext, generationContext } from './context';
 import { dayFrame, forEachIntradayDeal, LONG_DEALS_PER_DAY_MAX } from './day-plan';
 import { type Deal, DEAL_ROW_KINDS, dealCashRows, LOOKBACK_DAYS } from './deal-model';
-import { dayIndexOf, dayStartMs, DAY_MS, wireLocal, wireUtc } from './time';
-import { brokerAmountText } from './wire-numbers';
+import { dayIndexOf, dayRange, dayStartMs, DAY_MS, RANGE_DAYS_MAX, wireLocal, wireUtc } from './time';
+import { brokerAmountTextOfCents } from './wire-numbers';
 
 export type { ExtraTypeOptions as TransactionOptions } from './cash-events';
 
@@ -37,21 +40,6 @@ export interface TransactionRow {
   dealId?: string;
 }
 
-/**
- * One cash movement before it is printed. Kept small (the amount as its wire text) because a busy
- * day holds tens of thousands of them until they are sorted.
- */
-export interface CashEntry {
-  timeMs: number;
-  local: number;
-  transactionType: string;
-  /** Signed amount as the broker prints it. */
-  size: string;
-  note: string;
-  instrumentName?: string;
-  dealId?: string;
-}
-
 export interface TransactionsBetweenParams {
   seed: Seed;
   account: SimulatedAccount;
@@ -60,22 +48,13 @@ export interface TransactionsBetweenParams {
   options?: ExtraTypeOptions;
 }
 
-/** Longest range a single call may span (the loop over days is bounded by it). */
-export const RANGE_DAYS_MAX = 3700;
+export { RANGE_DAYS_MAX } from './time';
 
 const INTRADAY_ROW_KINDS = 4;
 const LONG_LOCAL_BASE = 7_000_000;
 const CASH_LOCAL_BASE = 8_000_000;
 const EXTRA_LOCAL_BASE = 8_500_000;
 const LOCAL_LIMIT = 10_000_000;
-
-const DEAL_NOTES: Readonly<Record<string, string>> = {
-  TRADE: 'Trade closed',
-  SWAP: 'Overnight fee',
-  TRADE_COMMISSION: 'Trade commission',
-  TRADE_COMMISSION_GSL: 'Guaranteed stop loss fee',
-  FX_COMMISSION: 'Currency conversion fee',
-};
 
 function dealLocal(deal: Deal, day: number, rowKind: number): number {
   if (deal.kind === 'intraday') {
@@ -89,73 +68,62 @@ function dealLocal(deal: Deal, day: number, rowKind: number): number {
   return LONG_LOCAL_BASE + (age * LONG_DEALS_PER_DAY_MAX + deal.index) * DEAL_ROW_KINDS + rowKind;
 }
 
-function pushDealEntries(entries: CashEntry[], deal: Deal, day: number): void {
-  const dealId = deal.position?.dealId;
+function addDealRows(ledger: DayLedger, deal: Deal, day: number): void {
+  const ref = deal.position ? { kind: deal.kind, ownerDay: deal.ownerDay, index: deal.index } : undefined;
   for (const row of dealCashRows(deal)) {
     if (dayIndexOf(row.timeMs) !== day) continue;
-    const entry: CashEntry = {
-      timeMs: row.timeMs,
-      local: dealLocal(deal, day, row.rowKind),
-      transactionType: row.transactionType,
-      size: brokerAmountText(row.amount),
-      note: DEAL_NOTES[row.transactionType] ?? row.transactionType,
-      instrumentName: deal.market.epic,
-    };
-    if (row.transactionType !== 'SWAP' && dealId) entry.dealId = dealId;
-    entries.push(entry);
+    // SWAP rows carry no dealId (as observed live); TRADE and commission rows carry the position's.
+    const dealRef = row.transactionType === 'SWAP' ? undefined : ref;
+    ledger.add(row.timeMs, dealLocal(deal, day, row.rowKind), row.transactionType, TRANSACTION_NOTES[row.transactionType], row.amount, deal.market.epic, dealRef);
   }
 }
 
-function cashEntryOf(event: CashEvent, local: number): CashEntry {
-  const entry: CashEntry = { timeMs: event.timeMs, local, transactionType: event.transactionType, size: brokerAmountText(event.amount), note: event.note };
-  if (event.instrumentName !== undefined) entry.instrumentName = event.instrumentName;
-  return entry;
+function addCashEvent(ledger: DayLedger, event: CashEvent, local: number): void {
+  ledger.add(event.timeMs, local, event.transactionType, event.note, event.amount, event.instrumentName);
 }
 
-/** The day's cash movements in row order. */
-export function cashEntriesOfDay(ctx: GenerationContext, day: number, options: ExtraTypeOptions = {}): CashEntry[] {
+/** The day's cash rows, in columns; print them in `sortedOrder()`. */
+export function dayLedger(ctx: GenerationContext, day: number, options: ExtraTypeOptions = {}): DayLedger {
   const frame = dayFrame(ctx, day);
-  const entries: CashEntry[] = [];
-  forEachIntradayDeal(ctx, frame, (deal) => pushDealEntries(entries, deal, day));
-  for (const deal of frame.long) pushDealEntries(entries, deal, day);
+  const ledger = new DayLedger();
+  forEachIntradayDeal(ctx, frame, (deal) => addDealRows(ledger, deal, day));
+  for (const deal of frame.long) addDealRows(ledger, deal, day);
   for (const event of frame.cash) {
     if (event.localId >= EXTRA_LOCAL_BASE - CASH_LOCAL_BASE) throw new Error('too many cash events for the reference layout');
-    entries.push(cashEntryOf(event, CASH_LOCAL_BASE + event.localId));
+    addCashEvent(ledger, event, CASH_LOCAL_BASE + event.localId);
   }
   for (const event of extraEventsOfDay(ctx, day, frame.target, options)) {
     if (event.localId >= LOCAL_LIMIT - EXTRA_LOCAL_BASE) throw new Error('too many extra events for the reference layout');
-    entries.push(cashEntryOf(event, EXTRA_LOCAL_BASE + event.localId));
+    addCashEvent(ledger, event, EXTRA_LOCAL_BASE + event.localId);
   }
-  entries.sort((a, b) => a.timeMs - b.timeMs || a.local - b.local);
-  return entries;
+  return ledger;
 }
 
 export function referenceOf(account: SimulatedAccount, day: number, local: number): string {
   return `${account.referencePrefix}${String(day).padStart(5, '0')}${String(local).padStart(7, '0')}`;
 }
 
-function toRow(ctx: GenerationContext, day: number, entry: CashEntry): TransactionRow {
+function toRow(ctx: GenerationContext, day: number, ledger: DayLedger, i: number): TransactionRow {
   const account = ctx.account;
-  const date = wireLocal(entry.timeMs, account.timezoneOffset);
-  const dateUtc = wireUtc(entry.timeMs);
-  const reference = referenceOf(account, day, entry.local);
-  const size = entry.size;
+  const timeMs = ledger.timeMs[i] ?? 0;
+  const typeIndex = ledger.typeIndex[i] ?? 0;
+  const epicIndex = ledger.epicIndex[i] ?? -1;
+  const dealOwnerDay = ledger.dealOwnerDay[i] ?? -1;
+  const date = wireLocal(timeMs, account.timezoneOffset);
+  const dateUtc = wireUtc(timeMs);
+  const transactionType = ledger.types[typeIndex] as string;
+  const note = ledger.notes[typeIndex] as string;
+  const reference = referenceOf(account, day, ledger.local[i] ?? 0);
+  const size = brokerAmountTextOfCents(ledger.cents[i] ?? 0);
   // Built key by key so the JSON keeps the broker's order: instrumentName sits after dateUtc.
   const row: TransactionRow =
-    entry.instrumentName === undefined
-      ? { date, dateUtc, transactionType: entry.transactionType, note: entry.note, reference, size, currency: account.currency, status: 'PROCESSED' }
-      : { date, dateUtc, instrumentName: entry.instrumentName, transactionType: entry.transactionType, note: entry.note, reference, size, currency: account.currency, status: 'PROCESSED' };
-  if (entry.dealId !== undefined) row.dealId = entry.dealId;
+    epicIndex < 0
+      ? { date, dateUtc, transactionType, note, reference, size, currency: account.currency, status: 'PROCESSED' }
+      : { date, dateUtc, instrumentName: ledger.epics[epicIndex] as string, transactionType, note, reference, size, currency: account.currency, status: 'PROCESSED' };
+  if (dealOwnerDay >= 0) row.dealId = dealIdOf(ctx, 'position', ledger.dealIsLong[i] === 1 ? 'long' : 'intraday', dealOwnerDay, ledger.dealIndex[i] ?? 0);
   return row;
 }
 
-export function dayRange(fromMs: number, toMs: number): { firstDay: number; lastDay: number } {
-  if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs)) throw new RangeError('range bounds must be integer epoch milliseconds');
-  const firstDay = dayIndexOf(fromMs);
-  const lastDay = dayIndexOf(toMs - 1);
-  if (lastDay - firstDay + 1 > RANGE_DAYS_MAX) throw new RangeError(`range spans more than ${RANGE_DAYS_MAX} days`);
-  return { firstDay, lastDay };
-}
 
 /** Rows with `dateUtc` in [fromMs, toMs), in order, one day generated at a time. */
 export function* transactionsBetween(params: TransactionsBetweenParams): Generator<TransactionRow, void, undefined> {
@@ -165,8 +133,10 @@ export function* transactionsBetween(params: TransactionsBetweenParams): Generat
   const { firstDay, lastDay } = dayRange(fromMs, toMs);
   for (let day = Math.max(firstDay, ctx.firstDay); day <= lastDay; day++) {
     const whole = dayStartMs(day) >= fromMs && dayStartMs(day) + DAY_MS <= toMs;
-    for (const entry of cashEntriesOfDay(ctx, day, params.options)) {
-      if (whole || (entry.timeMs >= fromMs && entry.timeMs < toMs)) yield toRow(ctx, day, entry);
+    const ledger = dayLedger(ctx, day, params.options);
+    for (const i of ledger.sortedOrder()) {
+      const timeMs = ledger.timeMs[i] ?? 0;
+      if (whole || (timeMs >= fromMs && timeMs < toMs)) yield toRow(ctx, day, ledger, i);
     }
   }
 }
@@ -176,9 +146,10 @@ const dayTotalCache = new BoundedCache<string, Decimal>(50_000);
 function dayTotal(ctx: GenerationContext, day: number, options: ExtraTypeOptions): Decimal {
   const key = `${ctx.cacheKey}|${JSON.stringify([options.includeLegacyTypes ?? false, options.unknownTypes ?? []])}|${day}`;
   return dayTotalCache.getOrCompute(key, () => {
-    let total = new Decimal(0);
-    for (const entry of cashEntriesOfDay(ctx, day, options)) total = total.plus(entry.size);
-    return total;
+    const ledger = dayLedger(ctx, day, options);
+    let cents = 0n;
+    for (let i = 0; i < ledger.count; i++) cents += BigInt(ledger.cents[i] ?? 0);
+    return fromMinorUnits(cents, 2);
   });
 }
 
@@ -198,9 +169,9 @@ export function balanceAt(params: BalanceAtParams): Decimal {
   if (atDay < ctx.firstDay) return balance;
   if (atDay - ctx.firstDay > RANGE_DAYS_MAX) throw new RangeError(`balance requested more than ${RANGE_DAYS_MAX} days after the account opened`);
   for (let day = ctx.firstDay; day < atDay; day++) balance = balance.plus(dayTotal(ctx, day, options));
-  for (const entry of cashEntriesOfDay(ctx, atDay, options)) {
-    if (entry.timeMs >= params.atMs) break;
-    balance = balance.plus(entry.size);
-  }
+  const ledger = dayLedger(ctx, atDay, options);
+  let cents = 0n;
+  for (let i = 0; i < ledger.count; i++) if ((ledger.timeMs[i] ?? 0) < params.atMs) cents += BigInt(ledger.cents[i] ?? 0);
+  balance = balance.plus(fromMinorUnits(cents, 2));
   return balance;
 }

@@ -32,11 +32,11 @@ export function decimalNumber(value: Decimal): number {
 }
 
 /**
- * The broker's amount text on transaction rows: the shortest decimal with at least one fraction
- * digit, like Java's `Double.toString` ("416.0", "1.05", "-80.43").
+ * The broker's amount text on transaction rows, from whole cents: the shortest decimal with at
+ * least one fraction digit, like Java's `Double.toString` ("416.0", "1.05", "-80.43").
  */
-export function brokerAmountText(value: Decimal): string {
-  const text = canonical(value);
+export function brokerAmountTextOfCents(cents: number): string {
+  const text = pointsText(cents, 2);
   return text.includes('.') ? text : `${text}.0`;
 }
 

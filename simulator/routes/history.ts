@@ -66,7 +66,8 @@ export function historyRoutes(world: SimulatorWorld): Route[] {
           activities.push(row);
           if (activities.length >= HARD_ROW_LIMIT) break;
         }
-        return ok({ activities });
+        // Newest first, as the broker lists them.
+        return ok({ activities: activities.reverse() });
       },
     },
     {
@@ -81,14 +82,15 @@ export function historyRoutes(world: SimulatorWorld): Route[] {
         const type = ctx.query.get('type');
         const cap = Math.min(transactionsRowCap ?? HARD_ROW_LIMIT, HARD_ROW_LIMIT);
 
-        const transactions = [];
+        let transactions = [];
         const rows = transactionsBetween({ seed: world.seed, account: accountOf(world, ctx), fromMs: range.fromMs, toMs: range.toMs, options: world.options.transactionOptions });
         for (const row of rows) {
           if (type && row.transactionType !== type) continue;
           transactions.push(row);
-          // Like an undocumented server-side cap: the rest of the range is silently left out.
-          if (transactions.length >= cap) break;
+          if (transactions.length >= HARD_ROW_LIMIT) break;
         }
+        // Newest first, as the broker lists them; a cap silently leaves out the oldest rows.
+        transactions = transactions.reverse().slice(0, cap);
         return ok({ transactions });
       },
     },

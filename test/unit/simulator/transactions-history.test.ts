@@ -104,7 +104,10 @@ describe('simulator transactions: references, volume and shape', () => {
     }
     const eur = simulatedAccounts(SEED, 2)[1]!;
     const eurRows = [...transactionsBetween({ seed: SEED, account: eur, fromMs: MARCH_START_MS, toMs: MARCH_START_MS + DAY_MS })];
-    assert.ok(eurRows.every((r) => r.currency === 'EUR' && r.date === r.dateUtc));
+    assert.ok(eurRows.length > 0 && eurRows.every((r) => r.currency === 'EUR' && r.date === r.dateUtc));
+    const demo = simulatedAccounts(SEED, 1, { demo: true })[0]!;
+    const demoRows = [...transactionsBetween({ seed: SEED, account: demo, fromMs: MARCH_START_MS, toMs: MARCH_START_MS + DAY_MS })];
+    assert.ok(demoRows.length > 0 && demoRows.every((r) => r.currency === 'USDd'));
   });
 });
 
