@@ -6,6 +6,7 @@ import { runCheck } from './check';
 import { runConfig } from './config';
 import { runDev } from './dev';
 import { runSim } from './sim';
+import { runSimBooks } from './sim-books';
 import { EXIT, UserError } from './errors';
 import { runWorker } from './worker';
 
@@ -69,6 +70,19 @@ export function buildProgram(): Command {
     .action(runSim);
 
   program
+    .command('sim-books')
+    .description("Export the simulator's internal books (the company's side) for an account and month")
+    .option('--seed <n>', 'seed, as given to recon sim', parseNonNegativeInt, 1)
+    .option('--accounts <n>', 'number of accounts, as given to recon sim', parsePositiveInt, 2)
+    .option('--transactions-per-month <n>', 'volume, as given to recon sim', parsePositiveInt)
+    .option('--account <id>', 'account id (default: the first)')
+    .requiredOption('--period <YYYY-MM>', 'calendar month (UTC)', parsePeriod)
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--differences', 'print the differences injected into these books instead')
+    .action(runSimBooks);
+
+  program
     .command('config')
     .description('Show the effective configuration (secrets redacted) and every environment variable read')
     .option('--json', 'print as JSON')
@@ -78,6 +92,10 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `recon … | head` closes our stdout early: that is the reader's choice, not a failure.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.ok);
+  });
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
@@ -104,6 +122,11 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError(`'${value}' is not a port number (1-65535)`);
   return port;
+}
+
+function parsePeriod(value: string): string {
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) throw new InvalidArgumentError(`'${value}' is not a month like 2025-01`);
+  return value;
 }
 
 function parsePortOrZero(value: string): number {
