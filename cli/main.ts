@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigError } from '../lib/config';
 import { codeVersion } from '../lib/version';
 import { maskSecrets } from '../lib/redact';
+import { runBooksImport } from './books';
 import { runCheck } from './check';
 import { runConfig } from './config';
 import { runDev } from './dev';
@@ -81,6 +82,14 @@ export function buildProgram(): Command {
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--differences', 'print the differences injected into these books instead')
     .action(runSimBooks);
+
+  const books = program.command('books').description("The company's internal books, which reconciliation matches against the broker");
+  books
+    .command('import <file>')
+    .description('Import book entries from a CSV (header row) or JSON array file into MongoDB; re-importing is idempotent')
+    .addOption(new Option('--format <format>', 'file format (default: from the file name)').choices(['csv', 'json']))
+    .option('--json', 'print the counts as JSON')
+    .action(runBooksImport);
 
   program
     .command('config')

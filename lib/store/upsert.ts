@@ -1,0 +1,70 @@
+import { MongoBulkWriteError, type Collection, type Document, type Filter, type OptionalUnlessRequiredId } from 'mongodb';
+import { isDeepStrictEqual } from 'node:util';
+
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+const BATCH_SIZE = 1000;
+const DUPLICATE_KEY = 11000;
+
+/**
+ * Writes documents by their deterministic `_id`: new ones are inserted, changed ones replaced,
+ * identical ones left alone, so re-running an import or a retried activity changes nothing.
+ *
+ * The common case (new documents) is one unordered `insertMany` per batch; only documents whose
+ * `_id` already exists are read back, compared and replaced when different. Replace-upserts for
+ * every document would be portable too, but are ~100× slower on the embedded FerretDB.
+ */
+export async function upsertMany<T extends Document & { _id: string }>(collection: Collection<T>, documents: Iterable<T> | AsyncIterable<T>): Promise<UpsertCounts> {
+  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
+  let batch: T[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const existing = await insertNew(collection, batch, counts);
+    if (existing.size > 0) await replaceChanged(collection, batch.filter((d) => existing.has(d._id)), counts);
+    batch = [];
+  };
+  for await (const document of documents) {
+    batch.push(document);
+    if (batch.length >= BATCH_SIZE) await flush();
+  }
+  await flush();
+  return counts;
+}
+
+/** Inserts the batch; returns the ids that were already there. Other write errors are thrown. */
+async function insertNew<T extends Document & { _id: string }>(collection: Collection<T>, batch: T[], counts: UpsertCounts): Promise<Set<string>> {
+  try {
+    const result = await collection.insertMany(batch as OptionalUnlessRequiredId<T>[], { ordered: false });
+    counts.inserted += result.insertedCount;
+    return new Set();
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    const other = errors.find((e) => e.code !== DUPLICATE_KEY);
+    if (other) throw error;
+    counts.inserted += error.result.insertedCount;
+    return new Set(errors.map((e) => (batch[e.index] as T)._id));
+  }
+}
+
+async function replaceChanged<T extends Document & { _id: string }>(collection: Collection<T>, candidates: T[], counts: UpsertCounts): Promise<void> {
+  const stored = await collection.find({ _id: { $in: candidates.map((d) => d._id) } } as Filter<T>).toArray();
+  const byId = new Map(stored.map((d) => [String(d._id), d]));
+  for (const document of candidates) {
+    if (isDeepStrictEqual(normalised(byId.get(document._id)), normalised(document))) {
+      counts.unchanged++;
+    } else {
+      await collection.replaceOne({ _id: document._id } as Filter<T>, document, { upsert: true });
+      counts.updated++;
+    }
+  }
+}
+
+/** What came back from the database, comparable with what we would write (plain objects). */
+function normalised(document: Document | undefined): unknown {
+  return document === undefined ? undefined : JSON.parse(JSON.stringify(document));
+}
