@@ -4,6 +4,7 @@ import { codeVersion } from '../lib/version';
 import { maskSecrets } from '../lib/redact';
 import { runBooksImport } from './books';
 import { runCheck } from './check';
+import { runCoaExport, runCoaImport } from './coa';
 import { runConfig } from './config';
 import { runDev } from './dev';
 import { runSim } from './sim';
@@ -90,6 +91,18 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'file format (default: from the file name)').choices(['csv', 'json']))
     .option('--json', 'print the counts as JSON')
     .action(runBooksImport);
+
+  const coa = program.command('coa').description('The chart of accounts and the posting rules that map every Capital.com transaction type');
+  coa
+    .command('import <file>')
+    .description('Validate a chart with its posting rules (JSON, as `coa export` writes it) and store it')
+    .option('--dry-run', 'validate only')
+    .action(runCoaImport);
+  coa
+    .command('export')
+    .description('Print the chart and rules in force (the shipped defaults until one is imported)')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(runCoaExport);
 
   program
     .command('config')

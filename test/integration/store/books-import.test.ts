@@ -1,32 +1,22 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { projectRoot } from '../../../lib/devstack/paths';
 import { BOOKS_COLLECTION, bookEntriesBetween } from '../../../lib/store/books';
 import type { MongoHandle } from '../../../lib/store/mongo';
 import { simulatedAccounts } from '../../../simulator/data/accounts';
 import { booksBetween, writeBooksCsv, writeBooksJson } from '../../../simulator/data/books';
+import { recon as runRecon } from '../../helpers/recon-cli';
 import { openTestDatabase, testStack } from '../../helpers/stack';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(path.join(tmpdir(), 'recon-books-'));
 const account = simulatedAccounts(1, 2)[0]!;
 const january = { seed: 1, account, fromMs: Date.UTC(2025, 0, 1), toMs: Date.UTC(2025, 1, 1) };
 let mongo: MongoHandle;
 
-async function recon(...args: string[]) {
-  return run(process.execPath, [path.join(projectRoot(), 'bin', 'recon.js'), ...args], {
-    env: { ...process.env, MONGODB_URI: testStack().mongoUri, MONGODB_DB: mongo.db.databaseName },
-  }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
-}
+const recon = (...args: string[]) => runRecon({ MONGODB_URI: testStack().mongoUri, MONGODB_DB: mongo.db.databaseName }, ...args);
 
 async function writeFile(name: string, write: typeof writeBooksCsv): Promise<string> {
   const file = path.join(dir, name);
