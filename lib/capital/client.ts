@@ -45,6 +45,11 @@ export class CapitalClient {
 
   /** Any catalogued endpoint by name; the friendly methods below are thin wrappers of this. */
   async call<Name extends EndpointName>(name: Name, args: CallArgs = {}): Promise<EndpointOutput<Name>> {
+    return (await this.callWithRaw(name, args)).parsed;
+  }
+
+  /** Like `call`, with the body as it came over the wire (for raw-payload archives and digests). */
+  async callWithRaw<Name extends EndpointName>(name: Name, args: CallArgs = {}): Promise<{ parsed: EndpointOutput<Name>; raw: unknown }> {
     const spec = ENDPOINTS[name] as Endpoints[EndpointName];
     const endpoint = `${spec.method} ${spec.path}`;
     if ('request' in spec && args.body !== undefined) {
@@ -63,7 +68,7 @@ export class CapitalClient {
       trading: TRADING.has(name),
     };
     const response = UNAUTHENTICATED.has(name) ? await this.transport.send(request) : await this.session.request(request);
-    return parseResponse(endpoint, spec.response, response.body) as EndpointOutput<Name>;
+    return { parsed: parseResponse(endpoint, spec.response, response.body) as EndpointOutput<Name>, raw: response.body };
   }
 
   // Session and accounts
@@ -105,6 +110,18 @@ export class CapitalClient {
   async transactionsIn(window: TimeWindow, type?: string) {
     const { transactions } = await this.call('transactions', { query: { ...queryBounds(window), type } });
     return chronological(transactions.filter((row) => rowInside(row.dateUtc, window)));
+  }
+
+  /**
+   * The same window with each parsed row's wire form: `raw[i]` is the row `rows[i]` was parsed
+   * from (the parser keeps array order), oldest first.
+   */
+  async transactionsInWithRaw(window: TimeWindow, type?: string) {
+    const { parsed, raw } = await this.callWithRaw('transactions', { query: { ...queryBounds(window), type } });
+    const wire = (raw as { transactions: unknown[] }).transactions;
+    const pairs = parsed.transactions.map((row, index) => ({ row, raw: wire[index] })).filter(({ row }) => rowInside(row.dateUtc, window));
+    const ordered = chronological(pairs.map((pair) => ({ ...pair, dateUtc: pair.row.dateUtc })));
+    return { rows: ordered.map((p) => p.row), raw: ordered.map((p) => p.raw) };
   }
 
   // Positions, working orders, confirms

@@ -9,3 +9,4 @@ export { CapitalSession, type CapitalCredentials, type SessionInfo, type Session
 export type { TransportEvent, RetryPolicy } from './transport';
 export { formatBrokerTime, formatQueryTime, parseBrokerUtc, splitWindow, type TimeWindow } from './broker-time';
 export { openMarketStream } from './market-stream';
+export { collectTransportEvents, recordTransportEvent } from './event-scope';
