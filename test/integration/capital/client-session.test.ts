@@ -57,10 +57,10 @@ describe('Capital.com sessions against the simulator over HTTP', () => {
   });
 
   test('keep-alive pings hold an otherwise idle session open', async () => {
-    const fixture = await startSimulatorWithClient({ session: { idleTimeoutMs: 400 } }, { keepAliveIdleMs: 100 });
+    const fixture = await startSimulatorWithClient({ session: { idleTimeoutMs: 1_500 } }, { keepAliveIdleMs: 200 });
     try {
       await fixture.client.accounts();
-      await sleep(1_200);
+      await sleep(4_000);
       await fixture.client.accounts();
       assert.equal(logins(fixture.events), 1, 'no re-login needed');
       assert.ok(fixture.events.some((e) => e.type === 'keep-alive'), 'pinged');

@@ -81,7 +81,9 @@ async function raw(method: string, apiPath: string, body?: unknown): Promise<{ s
   }
   const url = new URL(`http://x${apiPath}`);
   try {
-    const response = await fixture.client.session.request({ method: method as 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), body });
+    // Order POSTs go through the trading limiter, as the client's own methods send them.
+    const trading = method === 'POST' && (url.pathname === '/positions' || url.pathname === '/workingorders');
+    const response = await fixture.client.session.request({ method: method as 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), body, trading });
     return { status: response.status, body: response.body };
   } catch (error) {
     return { status: (error as { status?: number }).status ?? 0, body: { error: (error as Error).message } };
