@@ -1,13 +1,25 @@
+import type { CapitalClient } from '../lib/capital';
 import type { ActivityDeps } from './deps';
+import { createIngestActivities } from './ingest';
+import { createReconcileActivities } from './reconcile';
 import { createSelfCheckActivities } from './self-check';
 
 export type { ActivityDeps } from './deps';
 export type { SelfCheckInput, SelfCheckOutcome } from './self-check';
+export type { IngestWindowInput, IngestWindowResult } from './ingest';
+export type { PeriodInput, PeriodPlan, PlanPeriodInput, PostLedgerResult, ReconcileResult } from './reconcile';
+
+export interface ReconActivityDeps extends ActivityDeps {
+  /** The Capital.com client acting for a broker account (one shared session per account). */
+  capitalFor(accountId: string): CapitalClient;
+}
 
 /** All activities of the recon task queue, bound to their dependencies. */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ReconActivityDeps) {
   return {
     ...createSelfCheckActivities(deps),
+    ...createIngestActivities(deps),
+    ...createReconcileActivities(deps),
   };
 }
 

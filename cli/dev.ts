@@ -4,6 +4,7 @@ import { startDevStack } from '../lib/devstack';
 import { createLogger, setRootLogger } from '../lib/log';
 import { connectMongo } from '../lib/store/mongo';
 import { workflowBundle } from '../workers/bundle';
+import { capitalClientsFor } from '../workers/capital';
 import { createReconWorker } from '../workers/recon-worker';
 import { runWorkerUntilSignal } from '../workers/run';
 import { installTemporalRuntime } from '../workers/runtime';
@@ -48,6 +49,7 @@ export async function runDev(options: DevOptions): Promise<void> {
       bundle,
       db: mongo.db,
       log,
+      capitalFor: capitalClientsFor(config, log),
     });
     printBanner(stack, config.temporal.taskQueue, options.persist);
     await runWorkerUntilSignal(

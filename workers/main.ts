@@ -4,6 +4,7 @@ import { connectTemporalClient } from '../lib/temporal/client';
 import { ensureNamespace } from '../lib/temporal/namespace';
 import { connectMongo } from '../lib/store/mongo';
 import { workflowBundle } from './bundle';
+import { capitalClientsFor } from './capital';
 import { createReconWorker } from './recon-worker';
 import { runWorkerUntilSignal } from './run';
 import { installTemporalRuntime } from './runtime';
@@ -30,6 +31,7 @@ export async function runReconWorker(): Promise<void> {
     bundle,
     db: mongo.db,
     log,
+    capitalFor: capitalClientsFor(config, log),
   });
   log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'recon worker running');
   await runWorkerUntilSignal(worker, async () => {

@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkflowBundlePath } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { createActivities } from '../activities';
+import type { CapitalClient } from '../lib/capital';
 import type { Logger } from '../lib/log';
 
 export interface ReconWorkerOptions {
@@ -10,6 +11,7 @@ export interface ReconWorkerOptions {
   bundle: WorkflowBundlePath;
   db: Db;
   log: Logger;
+  capitalFor(accountId: string): CapitalClient;
 }
 
 export interface RunningWorker {
@@ -27,7 +29,7 @@ export async function createReconWorker(options: ReconWorkerOptions): Promise<Ru
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       workflowBundle: options.bundle,
-      activities: createActivities({ db: options.db, log: options.log.child({ component: 'activity' }) }),
+      activities: createActivities({ db: options.db, log: options.log.child({ component: 'activity' }), capitalFor: options.capitalFor }),
       shutdownGraceTime: '5 seconds',
       shutdownForceTime: '15 seconds',
     });

@@ -1,2 +1,4 @@
 // Every workflow the recon worker runs. Only deterministic code lives in this folder.
 export { selfCheck } from './self-check';
+export { ingestWindows } from './ingest-windows';
+export { reconcileAccountPeriod } from './reconcile-account-period';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import type { CapitalClient } from '../../lib/capital';
 import { createLogger, type Logger } from '../../lib/log';
 import { connectMongo, type MongoHandle } from '../../lib/store/mongo';
 import { connectTemporalClient } from '../../lib/temporal/client';
@@ -72,7 +73,7 @@ export interface TestWorkerContext {
  * A recon worker, already running on its own task queue, plus a client, both on the run's
  * Temporal server. A Temporal worker runs once: start one per suite and close it in `after`.
  */
-export async function startTestWorker(stack: TestStack, mongo: MongoHandle): Promise<TestWorkerContext> {
+export async function startTestWorker(stack: TestStack, mongo: MongoHandle, capitalFor: (accountId: string) => CapitalClient = noCapital): Promise<TestWorkerContext> {
   const log = testLogger();
   const taskQueue = uniqueName('test-recon');
   const worker = await createReconWorker({
@@ -82,6 +83,7 @@ export async function startTestWorker(stack: TestStack, mongo: MongoHandle): Pro
     bundle: { codePath: stack.bundlePath },
     db: mongo.db,
     log,
+    capitalFor,
   });
   const running = worker.worker.run();
   const client = await connectTemporalClient({ address: stack.address, namespace: stack.namespace });
@@ -95,4 +97,8 @@ export async function startTestWorker(stack: TestStack, mongo: MongoHandle): Pro
       await worker.close();
     },
   };
+}
+
+function noCapital(): CapitalClient {
+  throw new Error('this test worker has no Capital.com client; pass capitalFor to startTestWorker');
 }

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { DEFAULT_MATCHING_RULES, matchRecords, type BookEntry, type BrokerRecord } from '../lib/ledger/matching';
+import { postTransactionInForce } from '../lib/ledger/postings';
+import { rollForward } from '../lib/ledger/roll-forward';
+import { periodWindows } from '../lib/ledger/windows';
+import { canonical, toDecimal } from '../lib/money';
+import { bookEntriesBetween } from '../lib/store/books';
+import { loadChartAndRules } from '../lib/store/chart';
+import {
+  saveLedgerEntries,
+  saveMatching,
+  saveRun,
+  type ExceptionDocument,
+  type LedgerEntryDocument,
+  type MatchDocument,
+  type PostingQuarantineDocument,
+} from '../lib/store/reconciliation';
+import { transactionsBetween } from '../lib/store/transactions';
+import type { ActivityDeps } from './deps';
+import { heartbeat } from './heartbeat';
+
+export interface PlanPeriodInput {
+  period: string;
+  timeZone: string;
+  windowHours?: number;
+}
+
+export interface PeriodPlan {
+  startMs: number;
+  endMs: number;
+  windows: Array<{ index: number; fromMs: number; toMs: number }>;
+}
+
+export interface PeriodInput {
+  runId: string;
+  accountId: string;
+  fromMs: number;
+  toMs: number;
+  /** Compute everything, write nothing (the ledger, matches and exceptions stay as they were). */
+  dryRun?: boolean;
+}
+
+export interface PostLedgerResult {
+  posted: number;
+  quarantined: number;
+  ruleVersions: number[];
+  digest: string;
+}
+
+export interface ReconcileResult {
+  brokerRecords: number;
+  bookEntries: number;
+  matches: number;
+  exceptions: number;
+  exceptionsByKind: Record<string, number>;
+  rulesVersion: string;
+  /** The sum of the period's movements by category (exact decimals as text). */
+  movements: Record<string, string>;
+  netMovement: string;
+  digest: string;
+}
+
+const BATCH = 5_000;
+
+export function createReconcileActivities(deps: ActivityDeps) {
+  return {
+    /** The period's windows in the account's time zone (luxon cannot run inside workflows). */
+    async planPeriod(input: PlanPeriodInput): Promise<PeriodPlan> {
+      const plan = periodWindows({ period: input.period, timeZone: input.timeZone, windowHours: input.windowHours, nowMs: Date.now() });
+      return { startMs: plan.startMs, endMs: plan.endMs, windows: plan.windows.map(({ index, fromMs, toMs }) => ({ index, fromMs, toMs })) };
+    },
+
+    /** Posts every stored broker record of the period through the rules in force (idempotent by key). */
+    async postLedger(input: PeriodInput): Promise<PostLedgerResult> {
+      const { chart, ruleSets } = await loadChartAndRules(deps.db);
+      const digest = createHash('sha256');
+      const versions = new Set<number>();
+      let posted = 0;
+      let quarantined = 0;
+      let entries: LedgerEntryDocument[] = [];
+      let quarantine: PostingQuarantineDocument[] = [];
+      const flush = async () => {
+        if (!input.dryRun) await saveLedgerEntries(deps.db, entries, quarantine);
+        entries = [];
+        quarantine = [];
+        heartbeat({ posted, quarantined });
+      };
+      for await (const tx of transactionsBetween(deps.db, input.accountId, input.fromMs, input.toMs)) {
+        const outcome = postTransactionInForce({ key: tx.key, transactionType: tx.transactionType, amount: toDecimal(tx.amount), currency: tx.currency, bookedAtMs: tx.bookedAtMs }, ruleSets, { chart });
+        if (outcome.kind === 'posted') {
+          posted++;
+          versions.add(outcome.entry.ruleVersion);
+          entries.push({ _id: tx.key, accountId: input.accountId, bookedAtMs: tx.bookedAtMs, ...outcome.entry });
+          digest.update(`${tx.key}:${outcome.entry.ruleVersion}\n`);
+        } else {
+          quarantined++;
+          quarantine.push({ _id: tx.key, accountId: input.accountId, key: tx.key, transactionType: tx.transactionType, reason: outcome.reason });
+          digest.update(`${tx.key}:quarantined\n`);
+        }
+        if (entries.length + quarantine.length >= BATCH) await flush();
+      }
+      await flush();
+      return { posted, quarantined, ruleVersions: [...versions].sort((a, b) => a - b), digest: digest.digest('hex') };
+    },
+
+    /** Matches the period's broker records against the company's books and stores every match and exception. */
+    async reconcilePeriod(input: PeriodInput): Promise<ReconcileResult> {
+      const broker: BrokerRecord[] = [];
+      const movements: Array<{ transactionType: string; amount: ReturnType<typeof toDecimal> }> = [];
+      for await (const tx of transactionsBetween(deps.db, input.accountId, input.fromMs, input.toMs)) {
+        movements.push({ transactionType: tx.transactionType, amount: toDecimal(tx.amount) });
+        broker.push({ key: tx.key, reference: tx.reference, transactionType: tx.transactionType, bookedAtMs: tx.bookedAtMs, amountMinor: BigInt(tx.amountMinor), currency: tx.currency, ...(tx.dealId ? { dealId: tx.dealId } : {}) });
+      }
+      const book: BookEntry[] = [];
+      for await (const entry of bookEntriesBetween(deps.db, input.accountId, input.fromMs, input.toMs)) {
+        book.push({ entryId: entry.entryId, bookedAtMs: entry.bookedAt.getTime(), category: entry.category, amountMinor: BigInt(entry.amountMinor), currency: entry.currency, brokerReferences: entry.brokerReferences });
+      }
+      heartbeat({ brokerRecords: broker.length, bookEntries: book.length });
+      const result = matchRecords(broker, book, DEFAULT_MATCHING_RULES);
+
+      const tag = { runId: input.runId, accountId: input.accountId };
+      const matches: MatchDocument[] = result.matches.map((m) => ({ ...m, ...tag, _id: `${input.runId}:${m.matchId}`, differenceMinor: m.differenceMinor.toString() }));
+      const exceptions: ExceptionDocument[] = result.exceptions.map((e) => ({ ...e, ...tag, _id: `${input.runId}:${e.exceptionId}`, differenceMinor: e.differenceMinor?.toString() }));
+      if (!input.dryRun) await saveMatching(deps.db, matches, exceptions);
+
+      // The period's movements by category. Opening and closing here are 0 and their sum: this
+      // categorises, it does not prove; the proof against the broker's balance snapshots needs
+      // the snapshots captured at period ends, which runs do not record yet.
+      const net = movements.reduce((total, m) => total.plus(m.amount), toDecimal(0));
+      const flow = rollForward({ openingBalance: toDecimal(0), closingBalance: net, movements });
+      const exceptionsByKind: Record<string, number> = {};
+      for (const e of result.exceptions) exceptionsByKind[e.kind] = (exceptionsByKind[e.kind] ?? 0) + 1;
+      const categories = flow.byCategory;
+      return {
+        brokerRecords: broker.length,
+        bookEntries: book.length,
+        matches: result.matches.length,
+        exceptions: result.exceptions.length,
+        exceptionsByKind,
+        rulesVersion: result.rulesVersion,
+        movements: {
+          deposits: canonical(categories.deposits),
+          withdrawals: canonical(categories.withdrawals),
+          realisedPnl: canonical(categories.realisedPnl),
+          commissions: canonical(categories.commissions.total),
+          overnightFundingCredits: canonical(categories.overnightFundingCredits),
+          overnightFundingDebits: canonical(categories.overnightFundingDebits),
+          other: canonical(categories.other.total),
+        },
+        netMovement: canonical(flow.computedClosing.minus(flow.opening)),
+        digest: createHash('sha256').update(JSON.stringify({ m: matches.map((m) => m._id), e: exceptions.map((e) => e._id) })).digest('hex'),
+      };
+    },
+
+    /** Stores the run's summary (for `recon status` and the API); returns the SHA-256 over its windows' digests. */
+    async recordRun(run: { runId: string; accountId: string; period: string; timeZone: string; status: string; startedAtMs: number; windowDigests: string[]; summary: Record<string, unknown> }): Promise<{ ingestDigest: string }> {
+      const ingestDigest = createHash('sha256').update(run.windowDigests.join('\n')).digest('hex');
+      const summary = { ...run.summary, ingest: { ...(run.summary.ingest as object), digest: ingestDigest } };
+      await saveRun(deps.db, { _id: run.runId, accountId: run.accountId, period: run.period, timeZone: run.timeZone, status: run.status, startedAt: new Date(run.startedAtMs), finishedAt: new Date(), summary });
+      return { ingestDigest };
+    },
+  };
+}

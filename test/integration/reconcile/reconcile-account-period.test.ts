@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { createWriteStream, mkdtempSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { recordTransportEvent } from '../../../lib/capital';
+import { readBooksFile } from '../../../lib/store/books-file';
+import { ensureBookIndexes, saveBookEntries } from '../../../lib/store/books';
+import type { MongoHandle } from '../../../lib/store/mongo';
+import { ensureTransactionIndexes } from '../../../lib/store/transactions';
+import { booksBetween, booksDifferences, writeBooksCsv } from '../../../simulator/data/books';
+import { transactionsBetween } from '../../../simulator/data/transactions';
+import type { reconcileAccountPeriod } from '../../../workflows/reconcile-account-period';
+import { reconcileWorkflowId } from '../../../workflows/reconcile-account-period';
+import { ReconStatus, ReconExceptionCount } from '../../../workflows/search-attributes';
+import { startSimulatorWithClient, type SimulatorFixture } from '../../helpers/simulator';
+import { openTestDatabase, startTestWorker, testStack, type TestWorkerContext } from '../../helpers/stack';
+
+const SEED = 1;
+const JANUARY = { fromMs: Date.UTC(2025, 0, 1), toMs: Date.UTC(2025, 1, 1) };
+const EXPECTED_KIND: Record<string, string> = { MISSING_IN_BOOKS: 'MISSING_INTERNAL', AMOUNT_MISMATCH: 'AMOUNT_MISMATCH', TIMING: 'TIMING_DIFFERENCE', DUPLICATE_IN_BOOKS: 'DUPLICATE' };
+
+describe('reconcileAccountPeriod on the real Temporal server, the real database and the simulator', () => {
+  let mongo: MongoHandle;
+  let fixture: SimulatorFixture;
+  let ctx: TestWorkerContext;
+  let accountId: string;
+
+  before(async () => {
+    const stack = testStack();
+    mongo = await openTestDatabase(stack, 'reconcile');
+    fixture = await startSimulatorWithClient({ seed: SEED });
+    const account = fixture.simulator.accounts().find((a) => a.preferred) ?? fixture.simulator.accounts()[0]!;
+    accountId = account.accountId;
+
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'recon-books-')), 'books.csv');
+    const out = createWriteStream(file);
+    await writeBooksCsv(booksBetween({ seed: SEED, account, ...JANUARY }), out);
+    out.end();
+    await once(out, 'finish');
+    await ensureBookIndexes(mongo.db);
+    await ensureTransactionIndexes(mongo.db);
+    await saveBookEntries(mongo.db, readBooksFile(file, 'csv'));
+
+    const client = fixture.newClient({ onEvent: recordTransportEvent });
+    ctx = await startTestWorker(stack, mongo, () => client);
+  });
+
+  after(async () => {
+    await ctx?.close();
+    await fixture?.close();
+    await mongo?.close();
+  });
+
+  test('a month is ingested, posted and reconciled: the exceptions are exactly the ones injected into the books', async (t) => {
+    const account = fixture.simulator.accounts().find((a) => a.accountId === accountId)!;
+    const truth = [...transactionsBetween({ seed: SEED, account, ...JANUARY })];
+    const injected = booksDifferences({ seed: SEED, account, ...JANUARY });
+
+    const workflowId = reconcileWorkflowId(accountId, '2025-01');
+    const handle = await ctx.client.workflow.start<typeof reconcileAccountPeriod>('reconcileAccountPeriod', {
+      taskQueue: ctx.taskQueue,
+      workflowId,
+      args: [{ accountId, period: '2025-01', timeZone: 'UTC' }],
+    });
+    const summary = await handle.result();
+
+    assert.equal(summary.ingest.windows, 31);
+    assert.equal(summary.ingest.rows, truth.length);
+    assert.equal(summary.ledger.posted + summary.ledger.quarantined, truth.length);
+    assert.equal(summary.reconciliation.brokerRecords, truth.length);
+    const expected: Record<string, number> = {};
+    for (const difference of injected) expected[EXPECTED_KIND[difference.kind] as string] = (expected[EXPECTED_KIND[difference.kind] as string] ?? 0) + 1;
+    assert.deepEqual(summary.reconciliation.exceptionsByKind, expected);
+    assert.equal(summary.status, 'COMPLETED_WITH_EXCEPTIONS');
+    assert.match(summary.ingest.digest, /^[0-9a-f]{64}$/);
+
+    const description = await handle.describe();
+    assert.equal(description.typedSearchAttributes.get(ReconStatus), 'COMPLETED_WITH_EXCEPTIONS');
+    assert.equal(description.typedSearchAttributes.get(ReconExceptionCount), summary.reconciliation.exceptions + summary.ledger.quarantined);
+    const history = await handle.fetchHistory();
+    const events = history.events?.length ?? 0;
+    assert.ok(events < 2_000, `${events} history events`);
+    t.diagnostic(`${truth.length} transactions, ${summary.ingest.requests} requests, ${summary.reconciliation.matches} matches, exceptions ${JSON.stringify(summary.reconciliation.exceptionsByKind)}, ${events} parent history events`);
+  });
+
+  test('an explicit re-run yields the same ledger, matches and exceptions, and writes nothing new', async () => {
+    const first = await ctx.client.workflow.getHandle(reconcileWorkflowId(accountId, '2025-01')).result();
+    const rerun = await ctx.client.workflow.execute<typeof reconcileAccountPeriod>('reconcileAccountPeriod', {
+      taskQueue: ctx.taskQueue,
+      workflowId: reconcileWorkflowId(accountId, '2025-01', 1),
+      args: [{ accountId, period: '2025-01', timeZone: 'UTC' }],
+    });
+    assert.equal(rerun.ingest.inserted, 0);
+    assert.equal(rerun.ingest.unchanged, first.ingest.rows);
+    assert.equal(rerun.ingest.digest, first.ingest.digest);
+    assert.equal(rerun.ledger.digest, first.ledger.digest);
+    assert.deepEqual(rerun.reconciliation.exceptionsByKind, first.reconciliation.exceptionsByKind);
+  });
+});

@@ -1,0 +1,123 @@
+import { defineQuery, executeChild, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities, PostLedgerResult, ReconcileResult } from '../activities';
+import { addTotals, ingestWindows, NO_TOTALS, type IngestTotals } from './ingest-windows';
+import { ReconAccountId, ReconExceptionCount, ReconPeriod, ReconStatus } from './search-attributes';
+
+const { planPeriod, recordRun } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
+const { postLedger, reconcilePeriod } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 20 },
+});
+
+/** Windows per child workflow: a child's history stays in the hundreds of events. */
+const WINDOWS_PER_CHILD = 100;
+
+export interface ReconcileInput {
+  accountId: string;
+  /** `YYYY-MM`, a calendar month in `timeZone`. */
+  period: string;
+  timeZone: string;
+  windowHours?: number;
+  /** Compute everything without writing the ledger, matches or exceptions. */
+  dryRun?: boolean;
+}
+
+export type ReconcileStage = 'planning' | 'ingesting' | 'posting' | 'reconciling' | 'done' | 'failed';
+
+export interface ReconcileProgress {
+  stage: ReconcileStage;
+  windowsDone: number;
+  windowsTotal: number;
+  records: number;
+  exceptions: number;
+}
+
+export interface ReconcileSummary {
+  runId: string;
+  accountId: string;
+  period: string;
+  timeZone: string;
+  status: 'COMPLETED' | 'COMPLETED_WITH_EXCEPTIONS';
+  dryRun: boolean;
+  ingest: Omit<IngestTotals, 'digests'> & { digest: string };
+  ledger: PostLedgerResult;
+  reconciliation: ReconcileResult;
+}
+
+export const progressQuery = defineQuery<ReconcileProgress>('progress');
+
+/** The workflow id of a period's run: re-runs are deduplicated; an explicit re-run adds an attempt. */
+export function reconcileWorkflowId(accountId: string, period: string, attempt?: number): string {
+  return attempt ? `recon:${accountId}:${period}:rerun-${attempt}` : `recon:${accountId}:${period}`;
+}
+
+/**
+ * The monthly reconciliation of one account: plan the period's windows in its time zone, ingest
+ * them (children, bounded concurrency), post the ledger, match against the company's books, and
+ * record the result. Ids, counts and digests pass between steps; the data stays in MongoDB.
+ */
+export async function reconcileAccountPeriod(input: ReconcileInput): Promise<ReconcileSummary> {
+  const { workflowId, startTime } = workflowInfo();
+  const progress: ReconcileProgress = { stage: 'planning', windowsDone: 0, windowsTotal: 0, records: 0, exceptions: 0 };
+  setHandler(progressQuery, () => progress);
+  upsertSearchAttributes([
+    { key: ReconAccountId, value: input.accountId },
+    { key: ReconPeriod, value: input.period },
+    { key: ReconStatus, value: 'RUNNING' },
+    { key: ReconExceptionCount, value: 0 },
+  ]);
+
+  try {
+    const plan = await planPeriod({ period: input.period, timeZone: input.timeZone, windowHours: input.windowHours });
+    progress.stage = 'ingesting';
+    progress.windowsTotal = plan.windows.length;
+
+    const slices: Array<typeof plan.windows> = [];
+    for (let i = 0; i < plan.windows.length; i += WINDOWS_PER_CHILD) slices.push(plan.windows.slice(i, i + WINDOWS_PER_CHILD));
+    const sliceTotals = await Promise.all(
+      slices.map(async (windows, i) => {
+        const totals = await executeChild(ingestWindows, { workflowId: `${workflowId}:ingest:${i}`, args: [{ runId: workflowId, accountId: input.accountId, windows }] });
+        progress.windowsDone += totals.windows;
+        progress.records += totals.rows;
+        return totals;
+      }),
+    );
+    const ingest = sliceTotals.reduce(addTotals, NO_TOTALS);
+
+    const period = { runId: workflowId, accountId: input.accountId, fromMs: plan.startMs, toMs: plan.endMs, dryRun: input.dryRun ?? false };
+    progress.stage = 'posting';
+    const ledger = await postLedger(period);
+    progress.stage = 'reconciling';
+    const reconciliation = await reconcilePeriod(period);
+
+    const exceptionCount = reconciliation.exceptions + ledger.quarantined + ingest.quarantined + ingest.possiblyTruncated;
+    const status = exceptionCount > 0 ? 'COMPLETED_WITH_EXCEPTIONS' : 'COMPLETED';
+    progress.stage = 'done';
+    progress.exceptions = exceptionCount;
+    const { digests, ...ingestCounts } = ingest;
+    const summary: ReconcileSummary = {
+      runId: workflowId,
+      accountId: input.accountId,
+      period: input.period,
+      timeZone: input.timeZone,
+      status,
+      dryRun: input.dryRun ?? false,
+      ingest: { ...ingestCounts, digest: '' },
+      ledger,
+      reconciliation,
+    };
+    const recorded = await recordRun({ runId: workflowId, accountId: input.accountId, period: input.period, timeZone: input.timeZone, status, startedAtMs: startTime.getTime(), windowDigests: digests, summary: summary as unknown as Record<string, unknown> });
+    summary.ingest.digest = recorded.ingestDigest;
+    upsertSearchAttributes([
+      { key: ReconStatus, value: status },
+      { key: ReconExceptionCount, value: exceptionCount },
+    ]);
+    upsertMemo({ ingestDigest: recorded.ingestDigest, ledgerDigest: ledger.digest, reconciliationDigest: reconciliation.digest });
+    return summary;
+  } catch (error) {
+    progress.stage = 'failed';
+    upsertSearchAttributes([{ key: ReconStatus, value: 'FAILED' }]);
+    throw error;
+  }
+}
