@@ -4,8 +4,11 @@ import { codeVersion } from '../lib/version';
 import { maskSecrets } from '../lib/redact';
 import { runBooksImport } from './books';
 import { runCheck } from './check';
+import { runReconciliation } from './run';
+import { runExceptions, runStatus } from './status';
 import { runCoaExport, runCoaImport } from './coa';
 import { runConfig } from './config';
+import { runDemo } from './demo';
 import { runDev } from './dev';
 import { runSim } from './sim';
 import { runSimBooks } from './sim-books';
@@ -22,6 +25,17 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 usage error.\nConfiguration comes from environment variables; `recon config` lists them.');
 
   program
+    .command('demo')
+    .description('Run everything locally (Temporal with UI, database, simulator, worker) and reconcile a demo month')
+    .option('--period <YYYY-MM>', 'the month to reconcile (the simulated history starts in 2025-01)', parsePeriod, '2025-01')
+    .option('--seed <n>', 'seed of the simulated account', parseNonNegativeInt, 1)
+    .option('--transactions-per-month <n>', 'volume of the simulated account', parsePositiveInt, 3000)
+    .option('--no-ui', 'run Temporal without its Web UI')
+    .option('--keep', 'leave the stack running afterwards to browse the run in the Temporal UI')
+    .option('--json', 'print the summary as JSON')
+    .action(runDemo);
+
+  program
     .command('dev')
     .description('Start Temporal (with its Web UI), the database and a worker in the foreground; Ctrl-C stops all of it')
     .option('--port <port>', 'Temporal gRPC port (default 7233, or a free one if taken)', parsePort)
@@ -35,6 +49,31 @@ export function buildProgram(): Command {
     .command('worker')
     .description('Run the recon worker against TEMPORAL_ADDRESS and MONGODB_URI until Ctrl-C')
     .action(runWorker);
+
+  program
+    .command('run')
+    .description('Reconcile one account for one month: ingest, post the ledger, match against the books')
+    .requiredOption('--account <id>', 'the Capital.com account id')
+    .requiredOption('--period <YYYY-MM>', 'the calendar month, in --tz', parsePeriod)
+    .option('--tz <zone>', "the account's IANA time zone", 'UTC')
+    .option('--window-hours <n>', 'ingestion window size (default 24)', parsePositiveInt)
+    .option('--rerun', 'start a new attempt even if this period was reconciled before')
+    .option('--dry-run', 'compute everything without writing the ledger, matches or exceptions')
+    .option('--follow', 'wait, showing progress, and print the summary')
+    .option('--json', 'machine-readable output')
+    .action(runReconciliation);
+
+  program
+    .command('status <workflowId>')
+    .description("A run's progress, or its summary once finished")
+    .option('--json', 'machine-readable output')
+    .action(runStatus);
+
+  program
+    .command('exceptions <workflowId>')
+    .description("A run's exceptions with the rule that decided each")
+    .option('--json', 'machine-readable output')
+    .action(runExceptions);
 
   program
     .command('check')

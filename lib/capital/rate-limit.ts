@@ -13,7 +13,8 @@ export const realClock: LimiterClock = { now: () => Date.now(), sleep: (ms) => s
  * Pure bookkeeping: the client waits for a slot, the simulator rejects when there is none.
  */
 export class SlidingWindow {
-  private readonly grants: number[] = [];
+  /** When each slot was last used; `Infinity` while its request is still in flight. */
+  private readonly slots: Array<{ usedAt: number }> = [];
 
   constructor(
     readonly limit: number,
@@ -23,17 +24,26 @@ export class SlidingWindow {
   }
 
   /** Takes a slot at `now` if one is free; otherwise says how long until one frees up. */
-  tryAcquire(now: number): { granted: true } | { granted: false; waitMs: number } {
-    while (this.grants.length > 0 && (this.grants[0] as number) <= now - this.windowMs) this.grants.shift();
-    if (this.grants.length < this.limit) {
-      this.grants.push(now);
-      return { granted: true };
+  tryAcquire(now: number): { granted: true; slot: { usedAt: number } } | { granted: false; waitMs: number } {
+    for (let i = this.slots.length - 1; i >= 0; i--) {
+      if ((this.slots[i] as { usedAt: number }).usedAt <= now - this.windowMs) this.slots.splice(i, 1);
     }
-    return { granted: false, waitMs: (this.grants[0] as number) + this.windowMs - now };
+    if (this.slots.length < this.limit) {
+      const slot = { usedAt: now };
+      this.slots.push(slot);
+      return { granted: true, slot };
+    }
+    const earliest = Math.min(...this.slots.map((s) => s.usedAt));
+    // All slots in flight: look again shortly (a completion will set a real time).
+    return { granted: false, waitMs: Number.isFinite(earliest) ? earliest + this.windowMs - now : 10 };
   }
 }
 
-/** A sliding window that callers wait on, served in arrival order. */
+/**
+ * A sliding window that callers wait on, served in arrival order. The broker counts a request
+ * when it arrives, which is somewhere between our send and its response: so a slot counts as
+ * used "now" while its request is in flight and from the moment the response came back after.
+ */
 export class SlidingWindowLimiter {
   private readonly window: SlidingWindow;
   private tail: Promise<void> = Promise.resolve();
@@ -46,18 +56,25 @@ export class SlidingWindowLimiter {
     this.window = new SlidingWindow(limit, windowMs);
   }
 
-  /** Resolves when the caller may send. */
-  acquire(): Promise<void> {
+  /** Resolves when the caller may send; call `done()` when the response (or failure) came back. */
+  acquire(): Promise<{ done(): void }> {
     const turn = this.tail.then(() => this.waitForSlot());
-    this.tail = turn.catch(() => undefined);
+    this.tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return turn;
   }
 
-  private async waitForSlot(): Promise<void> {
-    for (let guard = 0; guard < 1_000; guard++) {
-      const slot = this.window.tryAcquire(this.clock.now());
-      if (slot.granted) return;
-      await this.clock.sleep(slot.waitMs);
+  private async waitForSlot(): Promise<{ done(): void }> {
+    for (let guard = 0; guard < 100_000; guard++) {
+      const attempt = this.window.tryAcquire(this.clock.now());
+      if (attempt.granted) {
+        const slot = attempt.slot;
+        slot.usedAt = Number.POSITIVE_INFINITY;
+        return { done: () => void (slot.usedAt = this.clock.now()) };
+      }
+      await this.clock.sleep(Math.max(1, attempt.waitMs));
     }
     throw new Error('rate limiter could not grant a slot');
   }
@@ -71,11 +88,8 @@ export const PUBLISHED_LIMITS = {
   demoTradingPerHour: { limit: 1_000, windowMs: 3_600_000 },
 } as const;
 
-/**
- * We grant on our clock, the broker counts arrivals: network jitter can bunch requests that left
- * a full window apart. Every client window is this much longer than the published one.
- */
-export const LIMIT_SAFETY_MARGIN_MS = 60;
+/** A little slack on top of the in-flight accounting, for clock granularity on either side. */
+export const LIMIT_SAFETY_MARGIN_MS = 20;
 
 export interface UserLimiters {
   requests: SlidingWindowLimiter;

@@ -173,13 +173,15 @@ export class CapitalSession {
     log.info({ reason, apiKey: this.fingerprint }, 'logging in to Capital.com');
 
     const password = await this.passwordForLogin();
-    await loginLimiterFor(this.fingerprint, this.clock).acquire();
-    const response = await transport.send({
-      method: 'POST',
-      path: '/session',
-      headers: { 'X-CAP-API-KEY': credentials.apiKey },
-      body: { identifier: credentials.identifier, password, encryptedPassword: this.options.encryptPassword !== false },
-    });
+    const loginSlot = await loginLimiterFor(this.fingerprint, this.clock).acquire();
+    const response = await transport
+      .send({
+        method: 'POST',
+        path: '/session',
+        headers: { 'X-CAP-API-KEY': credentials.apiKey },
+        body: { identifier: credentials.identifier, password, encryptedPassword: this.options.encryptPassword !== false },
+      })
+      .finally(() => loginSlot.done());
     if (!response.tokens) throw new CapitalResponseError('POST /session', 'headers.CST', 'the CST and X-SECURITY-TOKEN headers are missing');
     this.tokens = response.tokens;
     this.info = readSessionInfo(response.body, this.clock.now());

@@ -92,8 +92,13 @@ export class CapitalTransport {
     const endpoint = endpointName(request);
     let lastProblem = '';
     for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
-      await this.acquireLimits(request);
-      const outcome = await this.attempt(request, endpoint);
+      const leases = await this.acquireLimits(request);
+      let outcome: Outcome;
+      try {
+        outcome = await this.attempt(request, endpoint);
+      } finally {
+        for (const lease of leases) lease.done();
+      }
       if (outcome.kind === 'ok') return outcome.response;
       if (outcome.kind === 'fatal') throw outcome.error;
 
@@ -109,13 +114,15 @@ export class CapitalTransport {
     throw new CapitalUnavailableError(endpoint, this.retry.maxAttempts, lastProblem);
   }
 
-  private async acquireLimits(request: CapitalRequest): Promise<void> {
+  /** Slots in every limit the request falls under; released when its response is back. */
+  private async acquireLimits(request: CapitalRequest): Promise<Array<{ done(): void }>> {
     const { limiters } = this.options;
-    await limiters.requests.acquire();
+    const leases = [await limiters.requests.acquire()];
     if (request.trading) {
-      await limiters.demoTradingHourly?.acquire();
-      await limiters.trading.acquire();
+      if (limiters.demoTradingHourly) leases.push(await limiters.demoTradingHourly.acquire());
+      leases.push(await limiters.trading.acquire());
     }
+    return leases;
   }
 
   private async attempt(request: CapitalRequest, endpoint: string): Promise<Outcome> {

@@ -42,22 +42,33 @@ export async function* readBooksFile(file: string, format: 'csv' | 'json'): Asyn
       const issue = parsed.error.issues[0];
       throw new BooksFileError(`${file}: record ${position}${format === 'csv' ? ` (line ${position + 1})` : ''}: ${issue?.path.join('.') || 'record'}: ${issue?.message}`);
     }
-    const entry = parsed.data;
-    const amount = toDecimal(entry.amount);
-    yield {
-      _id: `${entry.accountId}:${entry.entryId}`,
-      entryId: entry.entryId,
-      accountId: entry.accountId,
-      bookedAt: new Date(entry.bookedAt),
-      category: entry.category,
-      amount: canonical(amount),
-      amountMinor: toMinorUnits(amount, AMOUNT_SCALE).toString(),
-      scale: AMOUNT_SCALE,
-      currency: entry.currency,
-      brokerReferences: entry.brokerReferences,
-      description: entry.description,
-    };
+    yield bookEntryDocument(parsed.data);
   }
+}
+
+/** A validated books record as stored: amounts exact, at the books' two decimals. */
+export function bookEntryDocument(entry: z.output<typeof recordSchema>): BookEntryDocument {
+  const amount = toDecimal(entry.amount);
+  return {
+    _id: `${entry.accountId}:${entry.entryId}`,
+    entryId: entry.entryId,
+    accountId: entry.accountId,
+    bookedAt: new Date(entry.bookedAt),
+    category: entry.category,
+    amount: canonical(amount),
+    amountMinor: toMinorUnits(amount, AMOUNT_SCALE).toString(),
+    scale: AMOUNT_SCALE,
+    currency: entry.currency,
+    brokerReferences: entry.brokerReferences,
+    description: entry.description,
+  };
+}
+
+/** Validates one books record as read from a file (CSV text fields or JSON values). */
+export function parseBookRecord(record: unknown): BookEntryDocument {
+  const parsed = recordSchema.safeParse(record);
+  if (!parsed.success) throw new BooksFileError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return bookEntryDocument(parsed.data);
 }
 
 export function formatOf(file: string, explicit?: string): 'csv' | 'json' {

@@ -134,12 +134,28 @@ describe('the Capital.com transport', () => {
 });
 
 describe('the sliding-window limiter', () => {
+  test('a slot stays taken while its request is in flight and for a full window after it completes', async () => {
+    let now = 0;
+    const clock = { now: () => now, sleep: async (ms: number) => { now += ms; await new Promise((resolve) => setImmediate(resolve)); } };
+    const limiter = new SlidingWindowLimiter(1, 1000, clock);
+    const first = await limiter.acquire();
+    now = 5_000; // the response takes five seconds to come back
+    const granted = { at: -1 };
+    const second = limiter.acquire().then(() => (granted.at = now));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(granted.at, -1, 'not while the first request is in flight');
+    const completedAt = now;
+    first.done();
+    await second;
+    assert.ok(granted.at >= completedAt + 1000, `granted at ${granted.at}: a full window after the first completed at ${completedAt}`);
+  });
+
   test('never grants more than the limit in any window, in arrival order', async () => {
     let now = 0;
     const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
     const limiter = new SlidingWindowLimiter(10, 1000, clock);
     const grantedAt: number[] = [];
-    await Promise.all(Array.from({ length: 35 }, (_, i) => limiter.acquire().then(() => grantedAt.push(now * 1000 + i))));
+    await Promise.all(Array.from({ length: 35 }, (_, i) => limiter.acquire().then((lease) => (grantedAt.push(now * 1000 + i), lease.done()))));
     const times = grantedAt.map((g) => Math.floor(g / 1000));
     for (let i = 10; i < times.length; i++) assert.ok((times[i] as number) - (times[i - 10] as number) >= 1000, `grant ${i} too soon`);
     assert.deepEqual(grantedAt.map((g) => g % 1000), Array.from({ length: 35 }, (_, i) => i), 'first come, first served');
