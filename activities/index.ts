@@ -6,7 +6,7 @@ import { createSelfCheckActivities } from './self-check';
 
 export type { ActivityDeps } from './deps';
 export type { SelfCheckInput, SelfCheckOutcome } from './self-check';
-export type { IngestWindowInput, IngestWindowResult } from './ingest';
+export type { IngestCounts, IngestWindowInput, IngestWindowResult } from './ingest';
 export type { PeriodInput, PeriodPlan, PlanPeriodInput, PostLedgerResult, ReconcileResult } from './reconcile';
 
 export interface ReconActivityDeps extends ActivityDeps {

@@ -24,9 +24,8 @@ export interface IngestWindowInput {
   toMs: number;
 }
 
-/** What a window's ingestion returns to the workflow: counts and a digest, never rows. */
-export interface IngestWindowResult {
-  windowIndex: number;
+/** What ingestion counts, per window and summed per run. */
+export interface IngestCounts {
   rows: number;
   inserted: number;
   updated: number;
@@ -36,6 +35,11 @@ export interface IngestWindowResult {
   retries: number;
   sessionRenewals: number;
   possiblyTruncated: number;
+}
+
+/** What a window's ingestion returns to the workflow: counts and a digest, never rows. */
+export interface IngestWindowResult extends IngestCounts {
+  windowIndex: number;
   /** SHA-256 over the window's record keys and raw digests: equal digests, equal data. */
   digest: string;
 }

@@ -10,6 +10,7 @@ import { createLogger } from '../lib/log';
 import { codeVersion } from '../lib/version';
 import { installTemporalRuntime } from '../workers/runtime';
 import { formatFigure, machineDescription, type Figure } from './harness';
+import { reconcileMonth } from './reconcile-month';
 import { stackStartup } from './stack-startup';
 import { storeInsertCeiling } from './store-insert-ceiling';
 
@@ -20,9 +21,10 @@ export interface BenchContext {
   log: ReturnType<typeof createLogger>;
 }
 
-const BENCHMARKS: Record<string, { description: string; run: (ctx: BenchContext) => Promise<Figure[]> }> = {
+const BENCHMARKS: Record<string, { description: string; run: (ctx: BenchContext) => Promise<Figure[]>; /** Results depend on --transactions: one file per size. */ scaled?: true }> = {
   'stack-startup': { description: 'embedded Temporal + database start, cached binaries', run: stackStartup },
-  'store-insert-ceiling': { description: "the database's raw insertMany ceiling for ledger-like documents", run: storeInsertCeiling },
+  'store-insert-ceiling': { description: "the database's raw insertMany ceiling for ledger-like documents", run: storeInsertCeiling, scaled: true },
+  'reconcile-month': { description: 'a month of --transactions reconciled through Temporal and in-process, with the insertMany ceiling', run: reconcileMonth, scaled: true },
 };
 
 async function main(): Promise<void> {
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
     const figures = await bench.run(ctx);
     for (const f of figures) console.log(formatFigure(f));
     const record = { benchmark: name, description: bench.description, date: new Date().toISOString(), codeVersion: codeVersion(), machine: machineDescription(), parameters: { runs: ctx.runs, transactions: ctx.transactions }, figures };
-    await writeFile(path.join(resultsDir, `${name}.json`), `${JSON.stringify(record, null, 2)}\n`);
+    await writeFile(path.join(resultsDir, `${name}${bench.scaled ? `-${ctx.transactions}` : ''}.json`), `${JSON.stringify(record, null, 2)}\n`);
   }
 }
 

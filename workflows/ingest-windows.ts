@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities, IngestWindowResult } from '../activities';
+import type { Activities, IngestCounts, IngestWindowResult } from '../activities';
 
 const { ingestWindow } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
@@ -16,38 +16,21 @@ export interface IngestWindowsInput {
   windows: Array<{ index: number; fromMs: number; toMs: number }>;
 }
 
-export interface IngestTotals {
+/** Summed window counts, with each window's digest in window order. */
+export interface IngestTotals extends IngestCounts {
   windows: number;
-  rows: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  quarantined: number;
-  requests: number;
-  retries: number;
-  sessionRenewals: number;
-  possiblyTruncated: number;
-  /** One digest per window, in window order. */
   digests: string[];
 }
 
-export function addTotals(a: IngestTotals, b: IngestTotals): IngestTotals {
-  return {
-    windows: a.windows + b.windows,
-    rows: a.rows + b.rows,
-    inserted: a.inserted + b.inserted,
-    updated: a.updated + b.updated,
-    unchanged: a.unchanged + b.unchanged,
-    quarantined: a.quarantined + b.quarantined,
-    requests: a.requests + b.requests,
-    retries: a.retries + b.retries,
-    sessionRenewals: a.sessionRenewals + b.sessionRenewals,
-    possiblyTruncated: a.possiblyTruncated + b.possiblyTruncated,
-    digests: [...a.digests, ...b.digests],
-  };
-}
+const COUNTS: ReadonlyArray<keyof IngestCounts> = ['rows', 'inserted', 'updated', 'unchanged', 'quarantined', 'requests', 'retries', 'sessionRenewals', 'possiblyTruncated'];
 
-export const NO_TOTALS: IngestTotals = { windows: 0, rows: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0, requests: 0, retries: 0, sessionRenewals: 0, possiblyTruncated: 0, digests: [] };
+export const NO_TOTALS: IngestTotals = { windows: 0, digests: [], ...(Object.fromEntries(COUNTS.map((k) => [k, 0])) as unknown as IngestCounts) };
+
+export function addTotals(a: IngestTotals, b: IngestTotals): IngestTotals {
+  const sum = { windows: a.windows + b.windows, digests: [...a.digests, ...b.digests] } as IngestTotals;
+  for (const key of COUNTS) sum[key] = a[key] + b[key];
+  return sum;
+}
 
 /**
  * Ingests a slice of a period's windows (a child of reconcileAccountPeriod, so no history grows
@@ -64,9 +47,5 @@ export async function ingestWindows(input: IngestWindowsInput): Promise<IngestTo
     }
   };
   await Promise.all(Array.from({ length: Math.min(WINDOWS_IN_FLIGHT, input.windows.length) }, lane));
-  return results.reduce<IngestTotals>(
-    (totals, r) =>
-      addTotals(totals, { ...NO_TOTALS, windows: 1, rows: r.rows, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, quarantined: r.quarantined, requests: r.requests, retries: r.retries, sessionRenewals: r.sessionRenewals, possiblyTruncated: r.possiblyTruncated, digests: [r.digest] }),
-    NO_TOTALS,
-  );
+  return results.reduce<IngestTotals>((totals, { windowIndex: _index, digest, ...counts }) => addTotals(totals, { ...counts, windows: 1, digests: [digest] }), NO_TOTALS);
 }
