@@ -81,6 +81,7 @@ export function createIngestActivities(deps: IngestDeps) {
     const client = deps.capitalFor(input.accountId);
     const window = { fromMs: input.fromMs, toMs: input.toMs };
     const { result: read, events } = await collectTransportEvents(() => readWindow(client, window));
+    heartbeat({ stage: 'storing', rows: read.rows.length });
 
     const results = normaliseRows(read.rows, input.accountId, { rawRows: read.raw });
     const transactions: TransactionDocument[] = [];

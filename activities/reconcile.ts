@@ -109,10 +109,12 @@ export function createReconcileActivities(deps: ActivityDeps) {
       const movements: Array<{ transactionType: string; amount: ReturnType<typeof toDecimal> }> = [];
       for await (const tx of transactionsBetween(deps.db, input.accountId, input.fromMs, input.toMs)) {
         movements.push({ transactionType: tx.transactionType, amount: toDecimal(tx.amount) });
+        if (movements.length % BATCH === 0) heartbeat({ brokerRecords: movements.length });
         broker.push({ key: tx.key, reference: tx.reference, transactionType: tx.transactionType, bookedAtMs: tx.bookedAtMs, amountMinor: BigInt(tx.amountMinor), currency: tx.currency, ...(tx.dealId ? { dealId: tx.dealId } : {}) });
       }
       const book: BookEntry[] = [];
       for await (const entry of bookEntriesBetween(deps.db, input.accountId, input.fromMs, input.toMs)) {
+        if (book.length % BATCH === 0) heartbeat({ bookEntries: book.length });
         book.push({ entryId: entry.entryId, bookedAtMs: entry.bookedAt.getTime(), category: entry.category, amountMinor: BigInt(entry.amountMinor), currency: entry.currency, brokerReferences: entry.brokerReferences });
       }
       heartbeat({ brokerRecords: broker.length, bookEntries: book.length });
@@ -148,7 +150,8 @@ export function createReconcileActivities(deps: ActivityDeps) {
           other: canonical(categories.other.total),
         },
         netMovement: canonical(flow.computedClosing.minus(flow.opening)),
-        digest: createHash('sha256').update(JSON.stringify({ m: matches.map((m) => m._id), e: exceptions.map((e) => e._id) })).digest('hex'),
+        // Over what was decided, not where it is stored: equal for re-runs of the same data.
+        digest: createHash('sha256').update(JSON.stringify({ m: result.matches.map((m) => m.matchId), e: result.exceptions.map((e) => e.exceptionId) })).digest('hex'),
       };
     },
 

@@ -3,7 +3,8 @@ import type { Activities, IngestCounts, IngestWindowResult } from '../activities
 
 const { ingestWindow } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '2 minutes',
+  // A worker that dies mid-window is noticed within this long and the window is re-read elsewhere.
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 

@@ -6,7 +6,7 @@ import { ReconAccountId, ReconExceptionCount, ReconPeriod, ReconStatus } from '.
 const { planPeriod, recordRun } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
 const { postLedger, reconcilePeriod } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 

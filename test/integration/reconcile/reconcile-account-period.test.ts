@@ -96,6 +96,7 @@ describe('reconcileAccountPeriod on the real Temporal server, the real database 
     assert.equal(rerun.ingest.unchanged, first.ingest.rows);
     assert.equal(rerun.ingest.digest, first.ingest.digest);
     assert.equal(rerun.ledger.digest, first.ledger.digest);
+    assert.equal(rerun.reconciliation.digest, first.reconciliation.digest);
     assert.deepEqual(rerun.reconciliation.exceptionsByKind, first.reconciliation.exceptionsByKind);
   });
 });
