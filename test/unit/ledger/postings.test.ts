@@ -4,6 +4,7 @@ import { canonical, Decimal, sum, toDecimal } from '../../../lib/money';
 import { indexAccounts, summaryAccountCodes, type ChartOfAccounts } from '../../../lib/ledger/chart-of-accounts';
 import { loadDefaultChart, loadDefaultRules } from '../../../lib/ledger/defaults';
 import { DOCUMENTED_TRANSACTION_TYPES, type PostingRuleSet } from '../../../lib/ledger/posting-rules';
+import { Prng } from '../../../simulator/data/prng';
 import {
   assertBalanced,
   LedgerInvariantError,
@@ -127,20 +128,11 @@ describe('posting edge cases', () => {
 });
 
 describe('trial balance', () => {
-  /** mulberry32: a tiny seeded generator, so a failure reproduces. */
-  function seeded(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
 
   test('a few hundred mixed random entries in two currencies balance, and broker cash nets to the rows', () => {
-    const random = seeded(20250115);
+    // Seeded, so a failure reproduces.
+    const prng = Prng.fromKey('postings-trial-balance', 20250115);
+    const random = () => prng.float();
     const entries: LedgerEntry[] = [];
     const cashByCurrency = new Map<string, Decimal>();
     for (let i = 0; i < 400; i++) {
