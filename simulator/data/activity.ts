@@ -18,7 +18,7 @@ import { type Seed, type SimulatedAccount } from './accounts';
 import { type GenerationContext, generationContext } from './context';
 import { dayFrame, forEachIntradayDeal, LONG_DEALS_PER_DAY_MAX } from './day-plan';
 import { type Deal, type Direction, oppositeDirection } from './deal-model';
-import { dayIndexOf, dayRange, dayStartMs, DAY_MS, wireLocal, wireUtc } from './time';
+import { dayIndexOf, daysWithin, wireLocal, wireUtc } from './time';
 import { pointsNumber } from './wire-numbers';
 
 export type ActivitySource = 'CLOSE_OUT' | 'DEALER' | 'SL' | 'SYSTEM' | 'TP' | 'USER';
@@ -184,14 +184,11 @@ function toRow(ctx: GenerationContext, event: ActivityEvent, detailed: boolean):
 
 /** Activity rows with `dateUTC` in [fromMs, toMs), in order, one day generated at a time. */
 export function* activityBetween(params: ActivityBetweenParams): Generator<ActivityRow, void, undefined> {
-  const { fromMs, toMs } = params;
-  if (toMs <= fromMs) return;
+  if (params.toMs <= params.fromMs) return;
   const ctx = generationContext(params.seed, params.account);
-  const { firstDay, lastDay } = dayRange(fromMs, toMs);
-  for (let day = Math.max(firstDay, ctx.firstDay); day <= lastDay; day++) {
-    const whole = dayStartMs(day) >= fromMs && dayStartMs(day) + DAY_MS <= toMs;
+  for (const { day, contains } of daysWithin(params.fromMs, params.toMs, ctx.firstDay)) {
     for (const event of eventsOfDay(ctx, day)) {
-      if (whole || (event.timeMs >= fromMs && event.timeMs < toMs)) yield toRow(ctx, event, params.detailed ?? false);
+      if (contains(event.timeMs)) yield toRow(ctx, event, params.detailed ?? false);
     }
   }
 }

@@ -95,3 +95,16 @@ export function dayRange(fromMs: number, toMs: number): { firstDay: number; last
   if (lastDay - firstDay + 1 > RANGE_DAYS_MAX) throw new RangeError(`range spans more than ${RANGE_DAYS_MAX} days`);
   return { firstDay, lastDay };
 }
+
+/**
+ * The UTC days of [fromMs, toMs) from `firstDayMin` on, each with `contains(timeMs)`: true at
+ * once for a day wholly inside the range, else the bounds check (generators filter rows by it).
+ */
+export function* daysWithin(fromMs: number, toMs: number, firstDayMin: number): Generator<{ day: number; contains(timeMs: number): boolean }, void, undefined> {
+  if (toMs <= fromMs) return;
+  const { firstDay, lastDay } = dayRange(fromMs, toMs);
+  for (let day = Math.max(firstDay, firstDayMin); day <= lastDay; day++) {
+    const whole = dayStartMs(day) >= fromMs && dayStartMs(day) + DAY_MS <= toMs;
+    yield { day, contains: (timeMs) => whole || (timeMs >= fromMs && timeMs < toMs) };
+  }
+}

@@ -19,7 +19,7 @@ import { TRANSACTION_NOTES } from './transaction-types';
 import { type GenerationContext, generationContext } from './context';
 import { dayFrame, forEachIntradayDeal, LONG_DEALS_PER_DAY_MAX } from './day-plan';
 import { type Deal, DEAL_ROW_KINDS, dealCashRows, LOOKBACK_DAYS } from './deal-model';
-import { dayIndexOf, dayRange, dayStartMs, DAY_MS, RANGE_DAYS_MAX, wireLocal, wireUtc } from './time';
+import { dayIndexOf, daysWithin, RANGE_DAYS_MAX, wireLocal, wireUtc } from './time';
 import { brokerAmountTextOfCents } from './wire-numbers';
 
 export type { ExtraTypeOptions as TransactionOptions } from './cash-events';
@@ -127,16 +127,12 @@ function toRow(ctx: GenerationContext, day: number, ledger: DayLedger, i: number
 
 /** Rows with `dateUtc` in [fromMs, toMs), in order, one day generated at a time. */
 export function* transactionsBetween(params: TransactionsBetweenParams): Generator<TransactionRow, void, undefined> {
-  const { fromMs, toMs } = params;
-  if (toMs <= fromMs) return;
+  if (params.toMs <= params.fromMs) return;
   const ctx = generationContext(params.seed, params.account);
-  const { firstDay, lastDay } = dayRange(fromMs, toMs);
-  for (let day = Math.max(firstDay, ctx.firstDay); day <= lastDay; day++) {
-    const whole = dayStartMs(day) >= fromMs && dayStartMs(day) + DAY_MS <= toMs;
+  for (const { day, contains } of daysWithin(params.fromMs, params.toMs, ctx.firstDay)) {
     const ledger = dayLedger(ctx, day, params.options);
     for (const i of ledger.sortedOrder()) {
-      const timeMs = ledger.timeMs[i] ?? 0;
-      if (whole || (timeMs >= fromMs && timeMs < toMs)) yield toRow(ctx, day, ledger, i);
+      if (contains(ledger.timeMs[i] ?? 0)) yield toRow(ctx, day, ledger, i);
     }
   }
 }
