@@ -1,4 +1,6 @@
 import type { CapitalClient } from '../lib/capital';
+import { createBalanceActivities } from './balances';
+import { createCrossCheckActivities } from './cross-check';
 import type { ActivityDeps } from './deps';
 import { createIngestActivities } from './ingest';
 import { createReconcileActivities } from './reconcile';
@@ -6,6 +8,8 @@ import { createSelfCheckActivities } from './self-check';
 
 export type { ActivityDeps } from './deps';
 export type { SelfCheckInput, SelfCheckOutcome } from './self-check';
+export type { AnchorOutcome, CapturedSnapshot, RollForwardPlan, RollForwardStatus, RollForwardSummary } from './balances';
+export type { CrossCheckSummary } from './cross-check';
 export type { IngestCounts, IngestWindowInput, IngestWindowResult } from './ingest';
 export type { PeriodInput, PeriodPlan, PlanPeriodInput, PostLedgerResult, ReconcileResult } from './reconcile';
 
@@ -20,6 +24,8 @@ export function createActivities(deps: ReconActivityDeps) {
     ...createSelfCheckActivities(deps),
     ...createIngestActivities(deps),
     ...createReconcileActivities(deps),
+    ...createBalanceActivities(deps),
+    ...createCrossCheckActivities(deps),
   };
 }
 

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_MATCHING_RULES, matchRecords, type BookEntry, type BrokerRecord } from '../lib/ledger/matching';
 import { postTransactionInForce } from '../lib/ledger/postings';
-import { rollForward } from '../lib/ledger/roll-forward';
 import { periodWindows } from '../lib/ledger/windows';
-import { canonical, toDecimal } from '../lib/money';
+import { toDecimal } from '../lib/money';
 import { bookEntriesBetween } from '../lib/store/books';
 import { loadChartAndRules } from '../lib/store/chart';
 import {
@@ -54,9 +53,6 @@ export interface ReconcileResult {
   exceptions: number;
   exceptionsByKind: Record<string, number>;
   rulesVersion: string;
-  /** The sum of the period's movements by category (exact decimals as text). */
-  movements: Record<string, string>;
-  netMovement: string;
   digest: string;
 }
 
@@ -106,10 +102,8 @@ export function createReconcileActivities(deps: ActivityDeps) {
     /** Matches the period's broker records against the company's books and stores every match and exception. */
     async reconcilePeriod(input: PeriodInput): Promise<ReconcileResult> {
       const broker: BrokerRecord[] = [];
-      const movements: Array<{ transactionType: string; amount: ReturnType<typeof toDecimal> }> = [];
       for await (const tx of transactionsBetween(deps.db, input.accountId, input.fromMs, input.toMs)) {
-        movements.push({ transactionType: tx.transactionType, amount: toDecimal(tx.amount) });
-        if (movements.length % BATCH === 0) heartbeat({ brokerRecords: movements.length });
+        if (broker.length % BATCH === 0) heartbeat({ brokerRecords: broker.length });
         broker.push({ key: tx.key, reference: tx.reference, transactionType: tx.transactionType, bookedAtMs: tx.bookedAtMs, amountMinor: BigInt(tx.amountMinor), currency: tx.currency, ...(tx.dealId ? { dealId: tx.dealId } : {}) });
       }
       const book: BookEntry[] = [];
@@ -125,14 +119,8 @@ export function createReconcileActivities(deps: ActivityDeps) {
       const exceptions: ExceptionDocument[] = result.exceptions.map((e) => ({ ...e, ...tag, _id: `${input.runId}:${e.exceptionId}`, differenceMinor: e.differenceMinor?.toString() }));
       if (!input.dryRun) await saveMatching(deps.db, matches, exceptions);
 
-      // The period's movements by category. Opening and closing here are 0 and their sum: this
-      // categorises, it does not prove; the proof against the broker's balance snapshots needs
-      // the snapshots captured at period ends, which runs do not record yet.
-      const net = movements.reduce((total, m) => total.plus(m.amount), toDecimal(0));
-      const flow = rollForward({ openingBalance: toDecimal(0), closingBalance: net, movements });
       const exceptionsByKind: Record<string, number> = {};
       for (const e of result.exceptions) exceptionsByKind[e.kind] = (exceptionsByKind[e.kind] ?? 0) + 1;
-      const categories = flow.byCategory;
       return {
         brokerRecords: broker.length,
         bookEntries: book.length,
@@ -140,16 +128,6 @@ export function createReconcileActivities(deps: ActivityDeps) {
         exceptions: result.exceptions.length,
         exceptionsByKind,
         rulesVersion: result.rulesVersion,
-        movements: {
-          deposits: canonical(categories.deposits),
-          withdrawals: canonical(categories.withdrawals),
-          realisedPnl: canonical(categories.realisedPnl),
-          commissions: canonical(categories.commissions.total),
-          overnightFundingCredits: canonical(categories.overnightFundingCredits),
-          overnightFundingDebits: canonical(categories.overnightFundingDebits),
-          other: canonical(categories.other.total),
-        },
-        netMovement: canonical(flow.computedClosing.minus(flow.opening)),
         // Over what was decided, not where it is stored: equal for re-runs of the same data.
         digest: createHash('sha256').update(JSON.stringify({ m: result.matches.map((m) => m.matchId), e: result.exceptions.map((e) => e.exceptionId) })).digest('hex'),
       };

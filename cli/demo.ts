@@ -1,14 +1,15 @@
+import { createBalanceActivities } from '../activities/balances';
 import { createCapitalClient, recordTransportEvent } from '../lib/capital';
 import { loadConfig } from '../lib/config';
 import { startDevStack, stopOnSignals } from '../lib/devstack';
 import { loadDefaultChart, loadDefaultRules } from '../lib/ledger/defaults';
 import { periodWindows } from '../lib/ledger/windows';
 import { createLogger, setRootLogger } from '../lib/log';
-import { ensureBookIndexes, saveBookEntries } from '../lib/store/books';
+import { saveBookEntries } from '../lib/store/books';
 import { parseBookRecord } from '../lib/store/books-file';
 import { saveChartAndRules } from '../lib/store/chart';
 import { connectMongo } from '../lib/store/mongo';
-import { ensureTransactionIndexes } from '../lib/store/transactions';
+import { ensureIndexes } from '../lib/store/indexes';
 import { connectTemporalClient } from '../lib/temporal/client';
 import { startSimulator } from '../simulator';
 import { booksBetween } from '../simulator/data/books';
@@ -30,6 +31,8 @@ export interface DemoOptions {
 }
 
 const DEMO_TIME_ZONE = 'UTC';
+/** Schedules run a couple of minutes after midnight, as a cron job would. */
+const SCHEDULE_DELAY_MS = 2 * 60_000;
 
 /**
  * `recon demo` / `npm run demo`: everything on this machine — Temporal with its UI, the database,
@@ -62,11 +65,18 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
     say(`Seeding the chart of accounts and the company's books for account ${account.accountId}, ${options.period}…`);
     await saveChartAndRules(mongo.db, { chart: loadDefaultChart(), ruleSets: loadDefaultRules() });
-    await ensureBookIndexes(mongo.db);
-    await ensureTransactionIndexes(mongo.db);
+    await ensureIndexes(mongo.db);
     await saveBookEntries(mongo.db, [...booksBetween({ seed: options.seed, account, fromMs: startMs, toMs: endMs })].map(parseBookRecord));
 
     const capital = createCapitalClient({ capital: { environment: 'custom', baseUrl: simulator.url, ...simulator.credentials }, log, onEvent: recordTransportEvent });
+    // In production a month-end schedule (or `recon balances capture`) keeps the broker's balance as
+    // each month begins. Here the simulator's clock is set back to that moment to do the same, then
+    // moved to just after the month, when the monthly run happens and keeps the closing balance.
+    say('Capturing the opening balance snapshot at the start of the month, as the month-end schedule would have…');
+    simulator.core.clock.freeze(startMs + SCHEDULE_DELAY_MS);
+    await createBalanceActivities({ db: mongo.db, log, capitalFor: () => capital }).captureBalanceSnapshot({ accountId: account.accountId, takenBy: 'demo: month-start schedule' });
+    simulator.core.clock.freeze(endMs + SCHEDULE_DELAY_MS);
+    simulator.core.clock.unfreeze();
     const { worker, close: closeWorker } = await createReconWorker({
       address: stack.temporal.address,
       namespace: stack.temporal.namespace,

@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigError } from '../lib/config';
 import { codeVersion } from '../lib/version';
 import { maskSecrets } from '../lib/redact';
+import { runBalancesCapture, runBalancesImport, runBalancesList } from './balances';
 import { runBooksImport } from './books';
 import { runCheck } from './check';
 import { runReconciliation } from './run';
@@ -130,6 +131,25 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'file format (default: from the file name)').choices(['csv', 'json']))
     .option('--json', 'print the counts as JSON')
     .action(runBooksImport);
+
+  const balances = program.command('balances').description("The broker's cash balance at instants: what proves each period's roll-forward");
+  balances
+    .command('capture')
+    .description("Read the account's balance from Capital.com now and keep it (runs do this too; schedule it at month ends)")
+    .requiredOption('--account <id>', 'the Capital.com account id')
+    .option('--json', 'print the snapshot as JSON')
+    .action(runBalancesCapture);
+  balances
+    .command('import <file>')
+    .description('Import balances from broker statements: a JSON array of { accountId, at, cash, currency }')
+    .option('--json', 'print the counts as JSON')
+    .action(runBalancesImport);
+  balances
+    .command('list')
+    .description('List the balance snapshots of an account')
+    .requiredOption('--account <id>', 'the Capital.com account id')
+    .option('--json', 'print as JSON')
+    .action(runBalancesList);
 
   const coa = program.command('coa').description('The chart of accounts and the posting rules that map every Capital.com transaction type');
   coa

@@ -53,6 +53,11 @@ export function formatFixed(amount: Decimal, scale: number): string {
   return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text;
 }
 
+/** Text for people: at least `minScale` decimals ("13000" → "13000.00"), never rounded. */
+export function formatAmount(amount: Decimal, minScale = 2): string {
+  return formatFixed(amount, Math.max(minScale, amount.decimalPlaces()));
+}
+
 /** Integer minor units at `scale` (2 for cents). Throws when the amount has more decimals. */
 export function toMinorUnits(amount: Decimal, scale: number): bigint {
   assertScale(scale);

@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import { createActivities } from '../activities';
 import type { CapitalClient } from '../lib/capital';
 import type { Logger } from '../lib/log';
+import { ensureIndexes } from '../lib/store/indexes';
 
 export interface ReconWorkerOptions {
   address: string;
@@ -22,6 +23,7 @@ export interface RunningWorker {
 
 /** The worker of the `recon` task queue: reconciliation workflows and their activities. */
 export async function createReconWorker(options: ReconWorkerOptions): Promise<RunningWorker> {
+  await ensureIndexes(options.db);
   const connection = await NativeConnection.connect({ address: options.address });
   try {
     const worker = await Worker.create({

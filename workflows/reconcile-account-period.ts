@@ -1,10 +1,10 @@
 import { defineQuery, executeChild, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Activities, PostLedgerResult, ReconcileResult } from '../activities';
+import type { Activities, CrossCheckSummary, PostLedgerResult, ReconcileResult, RollForwardSummary } from '../activities';
 import { addTotals, ingestWindows, NO_TOTALS, type IngestTotals } from './ingest-windows';
 import { ReconAccountId, ReconExceptionCount, ReconPeriod, ReconStatus } from './search-attributes';
 
-const { planPeriod, recordRun } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
-const { postLedger, reconcilePeriod } = proxyActivities<Activities>({
+const { planPeriod, recordRun, captureBalanceSnapshot, planRollForward } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
+const { postLedger, reconcilePeriod, crossCheckActivity, proveRollForward } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 20 },
@@ -40,9 +40,12 @@ export interface ReconcileSummary {
   timeZone: string;
   status: 'COMPLETED' | 'COMPLETED_WITH_EXCEPTIONS';
   dryRun: boolean;
-  ingest: Omit<IngestTotals, 'digests'> & { digest: string };
+  /** `windows` includes `bridgeWindows`: broker time outside the period read for the roll-forward's snapshots. */
+  ingest: Omit<IngestTotals, 'digests'> & { bridgeWindows: number; digest: string };
   ledger: PostLedgerResult;
   reconciliation: ReconcileResult;
+  crossCheck: CrossCheckSummary;
+  rollForward: RollForwardSummary;
 }
 
 export const progressQuery = defineQuery<ReconcileProgress>('progress');
@@ -70,11 +73,16 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
 
   try {
     const plan = await planPeriod({ period: input.period, timeZone: input.timeZone, windowHours: input.windowHours });
+    // The broker reports balances only "now": each run keeps one, for this and later periods' proofs.
+    await captureBalanceSnapshot({ accountId: input.accountId, takenBy: workflowId });
+    const rollPlan = await planRollForward({ accountId: input.accountId, fromMs: plan.startMs, toMs: plan.endMs });
+    const bridgeWindows = rollPlan.bridgeWindows.map((w, i) => ({ index: plan.windows.length + i, ...w }));
+    const windows = [...plan.windows, ...bridgeWindows];
     progress.stage = 'ingesting';
-    progress.windowsTotal = plan.windows.length;
+    progress.windowsTotal = windows.length;
 
-    const slices: Array<typeof plan.windows> = [];
-    for (let i = 0; i < plan.windows.length; i += WINDOWS_PER_CHILD) slices.push(plan.windows.slice(i, i + WINDOWS_PER_CHILD));
+    const slices: Array<typeof windows> = [];
+    for (let i = 0; i < windows.length; i += WINDOWS_PER_CHILD) slices.push(windows.slice(i, i + WINDOWS_PER_CHILD));
     const sliceTotals = await Promise.all(
       slices.map(async (windows, i) => {
         const totals = await executeChild(ingestWindows, { workflowId: `${workflowId}:ingest:${i}`, args: [{ runId: workflowId, accountId: input.accountId, windows }] });
@@ -89,9 +97,15 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
     progress.stage = 'posting';
     const ledger = await postLedger(period);
     progress.stage = 'reconciling';
-    const reconciliation = await reconcilePeriod(period);
+    const [reconciliation, crossCheck, rollForward] = await Promise.all([
+      reconcilePeriod(period),
+      crossCheckActivity(period),
+      proveRollForward({ ...period, plan: rollPlan }),
+    ]);
 
-    const exceptionCount = reconciliation.exceptions + ledger.quarantined + ingest.quarantined + ingest.possiblyTruncated;
+    const rollForwardExceptions = rollForward.status === 'PROVEN' ? 0 : 1;
+    const exceptionCount =
+      reconciliation.exceptions + crossCheck.exceptions + crossCheck.possiblyTruncated.length + rollForwardExceptions + ledger.quarantined + ingest.quarantined + ingest.possiblyTruncated;
     const status = exceptionCount > 0 ? 'COMPLETED_WITH_EXCEPTIONS' : 'COMPLETED';
     progress.stage = 'done';
     progress.exceptions = exceptionCount;
@@ -103,9 +117,11 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
       timeZone: input.timeZone,
       status,
       dryRun: input.dryRun ?? false,
-      ingest: { ...ingestCounts, digest: '' },
+      ingest: { ...ingestCounts, bridgeWindows: bridgeWindows.length, digest: '' },
       ledger,
       reconciliation,
+      crossCheck,
+      rollForward,
     };
     const recorded = await recordRun({ runId: workflowId, accountId: input.accountId, period: input.period, timeZone: input.timeZone, status, startedAtMs: startTime.getTime(), windowDigests: digests, summary: summary as unknown as Record<string, unknown> });
     summary.ingest.digest = recorded.ingestDigest;

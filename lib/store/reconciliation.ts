@@ -21,7 +21,9 @@ export interface PostingQuarantineDocument {
 /** A match or exception as stored: big integers as decimal text, tagged with its run. */
 type Stored<T> = { [K in keyof T]: T[K] extends bigint ? string : T[K] extends bigint | undefined ? string | undefined : T[K] };
 export type MatchDocument = Stored<Match> & { _id: string; runId: string; accountId: string };
-export type ExceptionDocument = Stored<MatchException> & { _id: string; runId: string; accountId: string };
+/** Matching's kinds, the roll-forward proof's, and the activity-feed cross-check's. */
+export type ExceptionKind = MatchException['kind'] | 'ROLL_FORWARD_DIFFERENCE' | 'ROLL_FORWARD_UNPROVEN' | 'TRADE_WITHOUT_ACTIVITY' | 'ACTIVITY_WITHOUT_TRADE';
+export type ExceptionDocument = Omit<Stored<MatchException>, 'kind'> & { kind: ExceptionKind; _id: string; runId: string; accountId: string };
 
 export interface RunDocument {
   _id: string;
@@ -43,6 +45,10 @@ export async function saveLedgerEntries(db: Db, entries: LedgerEntryDocument[], 
 
 export async function saveMatching(db: Db, matches: MatchDocument[], exceptions: ExceptionDocument[]): Promise<void> {
   await upsertMany(db.collection<MatchDocument>(MATCHES), matches);
+  await saveExceptions(db, exceptions);
+}
+
+export async function saveExceptions(db: Db, exceptions: ExceptionDocument[]): Promise<void> {
   await upsertMany(db.collection<ExceptionDocument>(EXCEPTIONS), exceptions);
 }
 

@@ -4,17 +4,20 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createBalanceActivities } from '../../../activities/balances';
 import { recordTransportEvent } from '../../../lib/capital';
+import { canonical } from '../../../lib/money';
 import { readBooksFile } from '../../../lib/store/books-file';
-import { ensureBookIndexes, saveBookEntries } from '../../../lib/store/books';
+import { saveBookEntries } from '../../../lib/store/books';
+import { ensureIndexes } from '../../../lib/store/indexes';
 import type { MongoHandle } from '../../../lib/store/mongo';
-import { ensureTransactionIndexes } from '../../../lib/store/transactions';
 import { booksBetween, booksDifferences, writeBooksCsv } from '../../../simulator/data/books';
 import { transactionsBetween } from '../../../simulator/data/transactions';
 import type { reconcileAccountPeriod } from '../../../workflows/reconcile-account-period';
 import { reconcileWorkflowId } from '../../../workflows/reconcile-account-period';
 import { ReconStatus, ReconExceptionCount } from '../../../workflows/search-attributes';
-import { startSimulatorWithClient, type SimulatorFixture } from '../../helpers/simulator';
+import { quietLog, startSimulatorWithClient, type SimulatorFixture } from '../../helpers/simulator';
+import { balanceAt } from '../../../simulator/data/transactions';
 import { openTestDatabase, startTestWorker, testStack, type TestWorkerContext } from '../../helpers/stack';
 
 const SEED = 1;
@@ -39,11 +42,15 @@ describe('reconcileAccountPeriod on the real Temporal server, the real database 
     await writeBooksCsv(booksBetween({ seed: SEED, account, ...JANUARY }), out);
     out.end();
     await once(out, 'finish');
-    await ensureBookIndexes(mongo.db);
-    await ensureTransactionIndexes(mongo.db);
+    await ensureIndexes(mongo.db);
     await saveBookEntries(mongo.db, readBooksFile(file, 'csv'));
 
     const client = fixture.newClient({ onEvent: recordTransportEvent });
+    // The balance as January begins, as a month-end schedule keeps it; then the run happens on 1 February.
+    fixture.simulator.core.clock.freeze(JANUARY.fromMs + 120_000);
+    await createBalanceActivities({ db: mongo.db, log: quietLog, capitalFor: () => client }).captureBalanceSnapshot({ accountId, takenBy: 'test: month start' });
+    fixture.simulator.core.clock.freeze(JANUARY.toMs + 120_000);
+    fixture.simulator.core.clock.unfreeze();
     ctx = await startTestWorker(stack, mongo, () => client);
   });
 
@@ -66,7 +73,9 @@ describe('reconcileAccountPeriod on the real Temporal server, the real database 
     });
     const summary = await handle.result();
 
-    assert.equal(summary.ingest.windows, 31);
+    // 31 days, plus the closing snapshot's bridge (1 February 00:00 to 00:02), which has no rows.
+    assert.equal(summary.ingest.windows, 32);
+    assert.equal(summary.ingest.bridgeWindows, 1);
     assert.equal(summary.ingest.rows, truth.length);
     assert.equal(summary.ledger.posted + summary.ledger.quarantined, truth.length);
     assert.equal(summary.reconciliation.brokerRecords, truth.length);
@@ -76,9 +85,21 @@ describe('reconcileAccountPeriod on the real Temporal server, the real database 
     assert.equal(summary.status, 'COMPLETED_WITH_EXCEPTIONS');
     assert.match(summary.ingest.digest, /^[0-9a-f]{64}$/);
 
+    // Every TRADE has its position close in the activity feed and the other way round.
+    const trades = truth.filter((row) => row.transactionType === 'TRADE').length;
+    assert.deepEqual({ trades: summary.crossCheck.trades, closes: summary.crossCheck.closes, paired: summary.crossCheck.paired, exceptions: summary.crossCheck.exceptions }, { trades, closes: trades, paired: trades, exceptions: 0 });
+
+    // The roll-forward is proved between two snapshots, against the generator's own balances.
+    const rollForward = summary.rollForward;
+    assert.equal(rollForward.status, 'PROVEN', rollForward.reasons.join('; '));
+    assert.equal(rollForward.opening, canonical(balanceAt({ seed: SEED, account, atMs: JANUARY.fromMs })));
+    assert.equal(rollForward.closing, canonical(balanceAt({ seed: SEED, account, atMs: JANUARY.toMs })));
+    assert.equal(rollForward.difference, '0');
+    assert.equal(rollForward.movementCount, truth.length);
+
     const description = await handle.describe();
     assert.equal(description.typedSearchAttributes.get(ReconStatus), 'COMPLETED_WITH_EXCEPTIONS');
-    assert.equal(description.typedSearchAttributes.get(ReconExceptionCount), summary.reconciliation.exceptions + summary.ledger.quarantined);
+    assert.equal(description.typedSearchAttributes.get(ReconExceptionCount), summary.reconciliation.exceptions);
     const history = await handle.fetchHistory();
     const events = history.events?.length ?? 0;
     assert.ok(events < 2_000, `${events} history events`);
@@ -98,5 +119,8 @@ describe('reconcileAccountPeriod on the real Temporal server, the real database 
     assert.equal(rerun.ledger.digest, first.ledger.digest);
     assert.equal(rerun.reconciliation.digest, first.reconciliation.digest);
     assert.deepEqual(rerun.reconciliation.exceptionsByKind, first.reconciliation.exceptionsByKind);
+    // The re-run keeps a later snapshot, but the one nearest the period's end still proves it.
+    assert.deepEqual(rerun.rollForward, first.rollForward);
+    assert.deepEqual(rerun.crossCheck, first.crossCheck);
   });
 });

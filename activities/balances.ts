@@ -1,0 +1,278 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { CapitalClient } from '../lib/capital';
+import { anchorAt, balanceAtBoundary, chooseAnchors, outside, type Anchor, type TimeRange } from '../lib/ledger/balance-anchors';
+import { rollForward, type RollForward } from '../lib/ledger/roll-forward';
+import { canonical, Decimal, toDecimal } from '../lib/money';
+import { balanceSnapshotId, balanceSnapshotsBetween, saveBalanceSnapshots, toBalanceSnapshot } from '../lib/store/balances';
+import { saveExceptions, type ExceptionDocument } from '../lib/store/reconciliation';
+import { transactionsBetween } from '../lib/store/transactions';
+import { withCapitalFailures } from './capital-failures';
+import type { ActivityDeps } from './deps';
+import { heartbeat } from './heartbeat';
+
+export interface BalanceDeps extends ActivityDeps {
+  capitalFor(accountId: string): CapitalClient;
+}
+
+export interface CapturedSnapshot {
+  snapshotId: string;
+  atMs: number;
+  cash: string;
+  currency: string;
+}
+
+/** An anchor as it travels through the workflow (decimals as text). */
+export interface AnchorPlan {
+  snapshotId: string;
+  atMs: number;
+  uncertainUntilMs: number;
+  cash: string;
+  boundaryMs: number;
+}
+
+export interface RollForwardPlan {
+  opening?: AnchorPlan;
+  closing?: AnchorPlan;
+  problems: string[];
+  /** Broker time outside the period that the anchors' bridges need read, in windows of at most a day. */
+  bridgeWindows: TimeRange[];
+}
+
+export interface ProveRollForwardInput {
+  runId: string;
+  accountId: string;
+  fromMs: number;
+  toMs: number;
+  plan: RollForwardPlan;
+  /** Why the period's movements are not all there (a `types` filter): the proof is then refused. */
+  partialBecause?: string;
+  dryRun?: boolean;
+}
+
+export interface AnchorOutcome {
+  snapshotId: string;
+  snapshotAt: string;
+  snapshotCash: string;
+  bridge: { from: string; to: string; rows: number; net: string };
+  /** The snapshot carried to the boundary. */
+  balance: string;
+}
+
+export type RollForwardStatus = 'PROVEN' | 'DIFFERENCE' | 'UNPROVEN';
+
+/** The cash roll-forward as the run reports it: exact decimals as text. */
+export interface RollForwardSummary {
+  status: RollForwardStatus;
+  /** Why it is not PROVEN (empty when it is). */
+  reasons: string[];
+  /** From the opening snapshot; when there is none, derived as closing − movements and marked so. */
+  opening?: string;
+  openingDerived: boolean;
+  closing?: string;
+  computedClosing?: string;
+  /** closing − computedClosing. */
+  difference?: string;
+  movements: {
+    deposits: string;
+    withdrawals: string;
+    realisedPnl: string;
+    commissions: string;
+    commissionsByType: Record<string, string>;
+    overnightFundingCredits: string;
+    overnightFundingDebits: string;
+    other: string;
+    otherByType: Record<string, string>;
+  };
+  net: string;
+  movementCount: number;
+  unknownTypes: string[];
+  anchors: { opening?: AnchorOutcome; closing?: AnchorOutcome };
+}
+
+const RULE = 'roll-forward@1';
+const DAY_MS = 86_400_000;
+
+function toPlan(anchor: Anchor): AnchorPlan {
+  const { snapshot } = anchor;
+  return { snapshotId: snapshot.snapshotId, atMs: snapshot.atMs, uncertainUntilMs: snapshot.uncertainUntilMs, cash: canonical(snapshot.cash), boundaryMs: anchor.boundaryMs };
+}
+
+function fromPlan(plan: AnchorPlan): Anchor {
+  return anchorAt({ snapshotId: plan.snapshotId, atMs: plan.atMs, uncertainUntilMs: plan.uncertainUntilMs, cash: toDecimal(plan.cash) }, plan.boundaryMs);
+}
+
+/** What must be read for an anchor: its bridge and its uncertain instant, beyond the period. */
+function bridgeReads(anchor: Anchor, period: TimeRange): TimeRange[] {
+  const span = { fromMs: Math.min(anchor.bridge.fromMs, anchor.uncertain.fromMs), toMs: Math.max(anchor.bridge.toMs, anchor.uncertain.toMs) };
+  return outside(span, period);
+}
+
+function dayWindows(ranges: TimeRange[]): TimeRange[] {
+  const windows: TimeRange[] = [];
+  for (const range of ranges) {
+    for (let from = range.fromMs; from < range.toMs; from += DAY_MS) windows.push({ fromMs: from, toMs: Math.min(from + DAY_MS, range.toMs) });
+  }
+  return windows;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function createBalanceActivities(deps: BalanceDeps) {
+  async function sumBetween(accountId: string, range: TimeRange): Promise<{ rows: number; net: Decimal }> {
+    let net = new Decimal(0);
+    let rows = 0;
+    for await (const tx of transactionsBetween(deps.db, accountId, range.fromMs, range.toMs)) {
+      net = net.plus(toDecimal(tx.amount));
+      rows++;
+    }
+    return { rows, net };
+  }
+
+  /** Carries an anchor's snapshot to its boundary, or says why it cannot be trusted. */
+  async function carry(accountId: string, anchor: Anchor): Promise<{ outcome: AnchorOutcome; balance: Decimal } | { problem: string }> {
+    const uncertain = await sumBetween(accountId, anchor.uncertain);
+    if (uncertain.rows > 0) {
+      return { problem: `${uncertain.rows} transaction(s) were booked while snapshot ${anchor.snapshot.snapshotId} was read, so it is unclear whether its balance includes them` };
+    }
+    const bridge = await sumBetween(accountId, anchor.bridge);
+    const balance = balanceAtBoundary(anchor, bridge.net);
+    return {
+      balance,
+      outcome: {
+        snapshotId: anchor.snapshot.snapshotId,
+        snapshotAt: iso(anchor.snapshot.atMs),
+        snapshotCash: canonical(anchor.snapshot.cash),
+        bridge: { from: iso(anchor.bridge.fromMs), to: iso(anchor.bridge.toMs), rows: bridge.rows, net: canonical(bridge.net) },
+        balance: canonical(balance),
+      },
+    };
+  }
+
+  async function captureBalanceSnapshot(input: { accountId: string; takenBy: string }): Promise<CapturedSnapshot> {
+    const client = deps.capitalFor(input.accountId);
+    // The balance is computed at some instant between these two broker-clock readings.
+    const before = (await client.serverTime()).serverTime;
+    const { accounts } = await client.accounts();
+    const after = (await client.serverTime()).serverTime;
+    const account = accounts.find((a) => a.accountId === input.accountId);
+    if (!account) throw ApplicationFailure.nonRetryable(`account ${input.accountId} is not among the accounts this API key sees (${accounts.map((a) => a.accountId).join(', ')})`, 'UnknownAccount');
+    const snapshot = {
+      _id: balanceSnapshotId(input.accountId, before, 'broker-api'),
+      accountId: input.accountId,
+      atMs: before,
+      at: new Date(before),
+      uncertainUntilMs: Math.max(before, after),
+      cash: canonical(account.balance.deposit),
+      equity: canonical(account.balance.balance),
+      unrealisedPnl: canonical(account.balance.profitLoss),
+      available: canonical(account.balance.available),
+      currency: account.currency,
+      source: 'broker-api' as const,
+      takenBy: input.takenBy,
+    };
+    await saveBalanceSnapshots(deps.db, [snapshot]);
+    deps.log.info({ accountId: input.accountId, snapshotId: snapshot._id, cash: snapshot.cash }, 'balance snapshot captured');
+    return { snapshotId: snapshot._id, atMs: snapshot.atMs, cash: snapshot.cash, currency: snapshot.currency };
+  }
+
+  /** Picks the snapshots that prove the period and lists the broker time their bridges need read. */
+  async function planRollForward(input: { accountId: string; fromMs: number; toMs: number; maxBridgeDays?: number }): Promise<RollForwardPlan> {
+    const maxBridgeMs = (input.maxBridgeDays ?? 7) * DAY_MS;
+    const documents = await balanceSnapshotsBetween(deps.db, input.accountId, input.fromMs - maxBridgeMs, input.toMs + maxBridgeMs);
+    const period = { fromMs: input.fromMs, toMs: input.toMs };
+    const choice = chooseAnchors(documents.map(toBalanceSnapshot), period, { maxBridgeMs });
+    const anchors = [choice.opening, choice.closing].filter((a): a is Anchor => a !== undefined);
+    return {
+      ...(choice.opening ? { opening: toPlan(choice.opening) } : {}),
+      ...(choice.closing ? { closing: toPlan(choice.closing) } : {}),
+      problems: choice.problems,
+      bridgeWindows: dayWindows(anchors.flatMap((a) => bridgeReads(a, period))),
+    };
+  }
+
+  /** opening + movements = closing, each end carried from its snapshot; a difference or a missing proof is an exception. */
+  async function proveRollForward(input: ProveRollForwardInput): Promise<RollForwardSummary> {
+    const reasons = [...input.plan.problems];
+    if (input.partialBecause) reasons.push(input.partialBecause);
+    const opening = input.plan.opening ? await carry(input.accountId, fromPlan(input.plan.opening)) : undefined;
+    const closing = input.plan.closing ? await carry(input.accountId, fromPlan(input.plan.closing)) : undefined;
+    for (const end of [opening, closing]) if (end && 'problem' in end) reasons.push(end.problem);
+
+    const movements: Array<{ transactionType: string; amount: Decimal }> = [];
+    for await (const tx of transactionsBetween(deps.db, input.accountId, input.fromMs, input.toMs)) {
+      movements.push({ transactionType: tx.transactionType, amount: toDecimal(tx.amount) });
+      if (movements.length % 10_000 === 0) heartbeat({ movements: movements.length });
+    }
+    const openingBalance = opening && 'balance' in opening ? opening.balance : undefined;
+    const closingBalance = closing && 'balance' in closing ? closing.balance : undefined;
+    const net = movements.reduce((total, m) => total.plus(m.amount), new Decimal(0));
+    const derivedOpening = openingBalance ?? (closingBalance ? closingBalance.minus(net) : new Decimal(0));
+    const flow = rollForward({ openingBalance: derivedOpening, closingBalance: closingBalance ?? derivedOpening.plus(net), movements });
+    const proven = reasons.length === 0 && openingBalance !== undefined && closingBalance !== undefined;
+    const status: RollForwardStatus = !proven ? 'UNPROVEN' : flow.balanced ? 'PROVEN' : 'DIFFERENCE';
+    const summary = summarise(flow, status, reasons, {
+      opening: opening && 'outcome' in opening ? opening.outcome : undefined,
+      closing: closing && 'outcome' in closing ? closing.outcome : undefined,
+      openingKnown: openingBalance !== undefined || closingBalance !== undefined,
+      openingDerived: openingBalance === undefined,
+      closingKnown: closingBalance !== undefined,
+    });
+    if (!input.dryRun && status !== 'PROVEN') await saveExceptions(deps.db, [exceptionOf(input, summary)]);
+    return summary;
+  }
+
+  return {
+    captureBalanceSnapshot: withCapitalFailures(captureBalanceSnapshot),
+    planRollForward,
+    proveRollForward,
+  };
+}
+
+function amounts(record: Record<string, Decimal>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).map(([type, amount]) => [type, canonical(amount)]));
+}
+
+function summarise(
+  flow: RollForward,
+  status: RollForwardStatus,
+  reasons: string[],
+  ends: { opening?: AnchorOutcome; closing?: AnchorOutcome; openingKnown: boolean; openingDerived: boolean; closingKnown: boolean },
+): RollForwardSummary {
+  const c = flow.byCategory;
+  return {
+    status,
+    reasons,
+    ...(ends.openingKnown ? { opening: canonical(flow.opening) } : {}),
+    openingDerived: ends.openingDerived,
+    ...(ends.closingKnown ? { closing: canonical(flow.closing) } : {}),
+    ...(ends.openingKnown ? { computedClosing: canonical(flow.computedClosing) } : {}),
+    ...(status !== 'UNPROVEN' ? { difference: canonical(flow.difference) } : {}),
+    movements: {
+      deposits: canonical(c.deposits),
+      withdrawals: canonical(c.withdrawals),
+      realisedPnl: canonical(c.realisedPnl),
+      commissions: canonical(c.commissions.total),
+      commissionsByType: amounts(c.commissions.byType),
+      overnightFundingCredits: canonical(c.overnightFundingCredits),
+      overnightFundingDebits: canonical(c.overnightFundingDebits),
+      other: canonical(c.other.total),
+      otherByType: amounts(c.other.byType),
+    },
+    net: canonical(flow.computedClosing.minus(flow.opening)),
+    movementCount: flow.movementCount,
+    unknownTypes: flow.unknownTypes,
+    anchors: { ...(ends.opening ? { opening: ends.opening } : {}), ...(ends.closing ? { closing: ends.closing } : {}) },
+  };
+}
+
+function exceptionOf(input: ProveRollForwardInput, summary: RollForwardSummary): ExceptionDocument {
+  const kind = summary.status === 'DIFFERENCE' ? 'ROLL_FORWARD_DIFFERENCE' : 'ROLL_FORWARD_UNPROVEN';
+  const reason =
+    summary.status === 'DIFFERENCE'
+      ? `the broker's closing balance ${summary.closing} differs from opening ${summary.opening} + movements ${summary.net} = ${summary.computedClosing} by ${summary.difference}`
+      : `the roll-forward could not be proved: ${summary.reasons.join('; ')}`;
+  const exceptionId = `${RULE}:${kind}`;
+  return { _id: `${input.runId}:${exceptionId}`, runId: input.runId, accountId: input.accountId, exceptionId, kind, reason, rule: RULE, brokerKeys: [], bookEntryIds: [] };
+}
