@@ -6,6 +6,7 @@ import { canonical, Decimal, toDecimal } from '../lib/money';
 import { balanceSnapshotId, balanceSnapshotsBetween, saveBalanceSnapshots, toBalanceSnapshot } from '../lib/store/balances';
 import { saveExceptions, type ExceptionDocument } from '../lib/store/reconciliation';
 import { transactionsBetween } from '../lib/store/transactions';
+import type { AnchorOutcome, RollForwardStatus, RollForwardSummary } from '../lib/ledger/roll-forward-summary';
 import { withCapitalFailures } from './capital-failures';
 import type { ActivityDeps } from './deps';
 import { heartbeat } from './heartbeat';
@@ -13,6 +14,8 @@ import { heartbeat } from './heartbeat';
 export interface BalanceDeps extends ActivityDeps {
   capitalFor(accountId: string): CapitalClient;
 }
+
+export type { AnchorOutcome, RollForwardStatus, RollForwardSummary } from '../lib/ledger/roll-forward-summary';
 
 export interface CapturedSnapshot {
   snapshotId: string;
@@ -47,46 +50,6 @@ export interface ProveRollForwardInput {
   /** Why the period's movements are not all there (a `types` filter): the proof is then refused. */
   partialBecause?: string;
   dryRun?: boolean;
-}
-
-export interface AnchorOutcome {
-  snapshotId: string;
-  snapshotAt: string;
-  snapshotCash: string;
-  bridge: { from: string; to: string; rows: number; net: string };
-  /** The snapshot carried to the boundary. */
-  balance: string;
-}
-
-export type RollForwardStatus = 'PROVEN' | 'DIFFERENCE' | 'UNPROVEN';
-
-/** The cash roll-forward as the run reports it: exact decimals as text. */
-export interface RollForwardSummary {
-  status: RollForwardStatus;
-  /** Why it is not PROVEN (empty when it is). */
-  reasons: string[];
-  /** From the opening snapshot; when there is none, derived as closing − movements and marked so. */
-  opening?: string;
-  openingDerived: boolean;
-  closing?: string;
-  computedClosing?: string;
-  /** closing − computedClosing. */
-  difference?: string;
-  movements: {
-    deposits: string;
-    withdrawals: string;
-    realisedPnl: string;
-    commissions: string;
-    commissionsByType: Record<string, string>;
-    overnightFundingCredits: string;
-    overnightFundingDebits: string;
-    other: string;
-    otherByType: Record<string, string>;
-  };
-  net: string;
-  movementCount: number;
-  unknownTypes: string[];
-  anchors: { opening?: AnchorOutcome; closing?: AnchorOutcome };
 }
 
 const RULE = 'roll-forward@1';

@@ -38,6 +38,10 @@ export const configSchema = z.object({
     identifier: optionalText,
     password: optionalText,
   }),
+  statements: z.object({
+    legalEntity: z.string().trim().min(1).default('Your Company Ltd (set RECON_LEGAL_ENTITY)'),
+    dir: z.string().trim().min(1).default('out'),
+  }),
   cacheDir: z.string().trim().min(1),
 });
 
@@ -61,6 +65,8 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: Path; description: st
   { name: 'CAPITAL_API_KEY', path: ['capital', 'apiKey'], description: 'Capital.com API key', secret: true },
   { name: 'CAPITAL_IDENTIFIER', path: ['capital', 'identifier'], description: 'Capital.com login (email)', secret: true },
   { name: 'CAPITAL_PASSWORD', path: ['capital', 'password'], description: 'Capital.com API key password', secret: true },
+  { name: 'RECON_LEGAL_ENTITY', path: ['statements', 'legalEntity'], description: 'the company named on statements' },
+  { name: 'RECON_STATEMENTS_DIR', path: ['statements', 'dir'], description: 'where runs write their statements, one directory per run (default out)' },
   { name: 'RECON_CACHE_DIR', path: ['cacheDir'], description: 'where built tools and bundles are cached (default ~/.cache/capital-recon)' },
 ];
 
@@ -80,7 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[variable.name];
     if (value !== undefined && value.trim() !== '') setIn(raw, variable.path, value);
   }
-  for (const section of ['log', 'temporal', 'mongo', 'capital'] as const) {
+  for (const section of ['log', 'temporal', 'mongo', 'capital', 'statements'] as const) {
     setIn(raw, [section], {}, { onlyIfMissing: true });
   }
 

@@ -1,0 +1,240 @@
+/**
+ * Builds a run's statement from what the database holds: one pre-pass for the totals and the raw
+ * inputs' digest (flat memory), then a stream of lines joined in batches with their ledger entry,
+ * matches and exceptions. Nothing here comes from the broker: a statement can be re-rendered (and
+ * verified) from the store alone, long after the run.
+ */
+import { createHash } from 'node:crypto';
+import type { Db } from 'mongodb';
+import { DateTime } from 'luxon';
+import type { RollForwardSummary } from '../ledger/roll-forward-summary';
+import type { ChartOfAccounts } from '../ledger/chart-of-accounts';
+import type { PostingRuleSet } from '../ledger/posting-rules';
+import { periodWindows } from '../ledger/windows';
+import { Decimal, formatAmount, toDecimal } from '../money';
+import { loadChartAndRules } from '../store/chart';
+import { EXCEPTIONS, LEDGER_ENTRIES, MATCHES, POSTING_QUARANTINE, RUNS, type ExceptionDocument, type LedgerEntryDocument, type MatchDocument, type RunDocument } from '../store/reconciliation';
+import { TRANSACTIONS, type TransactionDocument } from '../store/transactions';
+import type { AccountTotal, MatchStatus, Statement, StatementLine, StatementRollForward, StatementSource } from './model';
+import { STATEMENT_NOTES } from './notes';
+
+export interface LoadStatementOptions {
+  runId: string;
+  legalEntity: string;
+  temporalRunId: string;
+  codeVersion: string;
+  /** The account's audit chain head before this run's record. */
+  chainHead: string;
+}
+
+export class StatementDataError extends Error {
+  override name = 'StatementDataError';
+}
+
+const BATCH = 500;
+const SCALE_DEFAULT = 2;
+
+/** The account every rule debits when cash comes in: the broker cash account. */
+export function brokerCashAccount(ruleSets: readonly PostingRuleSet[]): string {
+  const counts = new Map<string, number>();
+  for (const rule of ruleSets.flatMap((set) => set.rules)) counts.set(rule.whenPositive.debit, (counts.get(rule.whenPositive.debit) ?? 0) + 1);
+  const [code] = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] ?? [];
+  if (!code) throw new StatementDataError('the posting rules name no cash account');
+  return code;
+}
+
+function fixed(text: string, scale: number): string {
+  return formatAmount(toDecimal(text), scale);
+}
+
+function referenceOf(key: string): string {
+  return key.split(':')[2] ?? key;
+}
+
+function rollForwardOf(r: RollForwardSummary, scale: number): StatementRollForward {
+  const m = r.movements;
+  const f = (text: string) => fixed(text, scale);
+  const opening = f(r.opening ?? '0');
+  const computedClosing = f(r.computedClosing ?? r.opening ?? '0');
+  const byType = (record: Record<string, string>) => Object.entries(record).map(([label, amount]) => ({ label, amount: f(amount), level: 1 as const }));
+  const snapshotSource = (anchor: RollForwardSummary['anchors']['opening']) =>
+    anchor ? `broker balance snapshot ${anchor.snapshotAt} (${f(anchor.snapshotCash)}), carried over ${anchor.bridge.rows} transactions netting ${f(anchor.bridge.net)}` : undefined;
+  const openingSource = r.openingDerived ? (r.closing ? 'derived: closing balance − movements (no opening snapshot)' : 'unknown: no balance snapshot (movements shown from zero)') : (snapshotSource(r.anchors.opening) ?? '');
+  const verdict =
+    r.status === 'PROVEN'
+      ? `Opening ${opening} + movements ${f(r.net)} = ${computedClosing} = broker closing ${f(r.closing ?? '0')}: the identity holds (difference ${f('0')}).`
+      : r.status === 'DIFFERENCE'
+        ? `Opening ${opening} + movements ${f(r.net)} = ${computedClosing}, but the broker's closing balance is ${f(r.closing ?? '0')}: difference ${f(r.difference ?? '0')}.`
+        : `Not proved: ${r.reasons.join('; ')}.`;
+  return {
+    status: r.status,
+    lines: [
+      { label: 'Opening balance', amount: opening, level: 0 },
+      { label: 'Deposits', amount: f(m.deposits), level: 0 },
+      { label: 'Withdrawals', amount: f(m.withdrawals), level: 0 },
+      { label: 'Realised P/L', amount: f(m.realisedPnl), level: 0 },
+      { label: 'Commissions and fees', amount: f(m.commissions), level: 0 },
+      ...byType(m.commissionsByType),
+      { label: 'Overnight funding credits', amount: f(m.overnightFundingCredits), level: 0 },
+      { label: 'Overnight funding debits', amount: f(m.overnightFundingDebits), level: 0 },
+      { label: 'Other types', amount: f(m.other), level: 0 },
+      ...byType(m.otherByType),
+      { label: r.closing !== undefined && r.status !== 'UNPROVEN' ? 'Closing balance (broker)' : 'Closing balance (computed)', amount: r.closing !== undefined ? f(r.closing) : computedClosing, level: 0 },
+    ],
+    opening,
+    openingSource,
+    computedClosing,
+    ...(r.closing !== undefined ? { closing: f(r.closing), closingSource: snapshotSource(r.anchors.closing) ?? '' } : {}),
+    ...(r.difference !== undefined ? { difference: f(r.difference) } : {}),
+    verdict,
+    reasons: r.reasons,
+  };
+}
+
+async function accountTotals(db: Db, accountId: string, fromMs: number, toMs: number, chart: ChartOfAccounts, scale: number): Promise<AccountTotal[]> {
+  const sums = new Map<string, { debit: Decimal; credit: Decimal }>();
+  const cursor = db.collection<LedgerEntryDocument>(LEDGER_ENTRIES).find({ accountId, bookedAtMs: { $gte: fromMs, $lt: toMs } }, { projection: { lines: 1 } });
+  for await (const entry of cursor) {
+    for (const line of entry.lines) {
+      const sum = sums.get(line.account) ?? { debit: new Decimal(0), credit: new Decimal(0) };
+      if (line.debit) sum.debit = sum.debit.plus(line.debit);
+      if (line.credit) sum.credit = sum.credit.plus(line.credit);
+      sums.set(line.account, sum);
+    }
+  }
+  const byCode = new Map(chart.accounts.map((a) => [a.code, a]));
+  return [...sums.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, { debit, credit }]) => ({
+      code,
+      name: byCode.get(code)?.name ?? '(not in the chart)',
+      type: byCode.get(code)?.type ?? '',
+      debit: formatAmount(debit, scale),
+      credit: formatAmount(credit, scale),
+      net: formatAmount(debit.minus(credit), scale),
+    }));
+}
+
+export async function loadStatement(db: Db, options: LoadStatementOptions): Promise<StatementSource> {
+  const run = await db.collection<RunDocument>(RUNS).findOne({ _id: options.runId });
+  if (!run) throw new StatementDataError(`no recorded run ${options.runId}`);
+  const summary = run.summary as { rollForward?: RollForwardSummary; reconciliation?: Record<string, unknown>; dryRun?: boolean };
+  if (!summary.rollForward || !summary.reconciliation) throw new StatementDataError(`run ${options.runId} was recorded without a roll-forward (recorded by an older version?)`);
+  if (summary.dryRun) throw new StatementDataError(`run ${options.runId} was a dry run: it wrote no ledger or matches to state`);
+  const { startMs: fromMs, endMs: toMs } = periodWindows({ period: run.period, timeZone: run.timeZone, nowMs: run.finishedAt.getTime() });
+  const { chart, ruleSets } = await loadChartAndRules(db);
+  const cashCode = brokerCashAccount(ruleSets);
+  const cashName = chart.accounts.find((a) => a.code === cashCode)?.name ?? cashCode;
+  const transactions = db.collection<TransactionDocument>(TRANSACTIONS);
+  const inPeriod = { accountId: run.accountId, bookedAtMs: { $gte: fromMs, $lt: toMs } };
+  const order = { bookedAtMs: 1, _id: 1 } as const;
+
+  // Pre-pass: totals by type, the raw inputs' digest, the currency.
+  const rawDigest = createHash('sha256');
+  const byType = new Map<string, { count: number; amount: Decimal }>();
+  let lineCount = 0;
+  let currency: string | undefined;
+  let scale = SCALE_DEFAULT;
+  for await (const tx of transactions.find(inPeriod, { projection: { transactionType: 1, amount: 1, rawSha256: 1, baseCurrency: 1, scale: 1 } }).sort(order)) {
+    lineCount++;
+    rawDigest.update(`${tx.rawSha256}\n`);
+    currency ??= tx.baseCurrency;
+    scale = Math.max(scale, tx.scale);
+    const total = byType.get(tx.transactionType) ?? { count: 0, amount: new Decimal(0) };
+    byType.set(tx.transactionType, { count: total.count + 1, amount: total.amount.plus(tx.amount) });
+  }
+  const rollForward = rollForwardOf(summary.rollForward, scale);
+  const exceptions = await db.collection<ExceptionDocument>(EXCEPTIONS).find({ runId: options.runId }).sort({ _id: 1 }).toArray();
+  const reconciliation = summary.reconciliation as { brokerRecords: number; bookEntries: number; matches: number; exceptionsByKind: Record<string, number>; rulesVersion: string };
+  const zone = (ms: number) => DateTime.fromMillis(ms, { zone: run.timeZone }).toISO({ includeOffset: true }) as string;
+
+  const statement: Statement = {
+    header: {
+      legalEntity: options.legalEntity,
+      broker: 'Capital.com',
+      brokerAccountId: run.accountId,
+      internalAccount: { code: cashCode, name: cashName },
+      baseCurrency: currency ?? '',
+      scale,
+      period: run.period,
+      periodStart: zone(fromMs),
+      periodEnd: zone(toMs),
+      timeZone: run.timeZone,
+      cutOffRule: `Transactions whose broker booking time (dateUtc) is at or after ${zone(fromMs)} and before ${zone(toMs)} (${run.timeZone}).`,
+      generatedAt: run.finishedAt.toISOString(),
+      runId: options.runId,
+      workflowId: options.runId,
+      temporalRunId: options.temporalRunId,
+      codeVersion: options.codeVersion,
+    },
+    rollForward,
+    totalsByType: [...byType.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([transactionType, t]) => ({ transactionType, count: t.count, amount: formatAmount(t.amount, scale) })),
+    totalsByAccount: await accountTotals(db, run.accountId, fromMs, toMs, chart, scale),
+    reconciliation: {
+      brokerRecords: reconciliation.brokerRecords,
+      bookEntries: reconciliation.bookEntries,
+      matches: reconciliation.matches,
+      matchedBrokerRecords: await db.collection<MatchDocument>(MATCHES).distinct('brokerKeys', { runId: options.runId }).then((keys) => keys.length),
+      exceptionsByKind: Object.fromEntries(Object.entries(countKinds(exceptions)).sort(([a], [b]) => a.localeCompare(b))),
+      rulesVersion: reconciliation.rulesVersion,
+    },
+    exceptions: exceptions.map((e) => ({ kind: e.kind, reason: e.reason, rule: e.rule, brokerReferences: e.brokerKeys.map(referenceOf), bookEntryIds: e.bookEntryIds })),
+    notes: STATEMENT_NOTES,
+    audit: { rawInputsSha256: rawDigest.digest('hex'), chainHead: options.chainHead, codeVersion: options.codeVersion },
+    lineCount,
+  };
+
+  async function* lines(): AsyncIterable<StatementLine> {
+    let running = toDecimal(rollForward.opening);
+    let line = 0;
+    let batch: TransactionDocument[] = [];
+    const flush = async function* () {
+      const keys = batch.map((tx) => tx.key);
+      const [entries, matched, excepted, quarantined] = await Promise.all([
+        db.collection<LedgerEntryDocument>(LEDGER_ENTRIES).find({ _id: { $in: keys } }).toArray(),
+        db.collection<MatchDocument>(MATCHES).find({ runId: options.runId, brokerKeys: { $in: keys } }, { projection: { brokerKeys: 1 } }).toArray(),
+        db.collection<ExceptionDocument>(EXCEPTIONS).find({ runId: options.runId, brokerKeys: { $in: keys } }, { projection: { brokerKeys: 1 } }).toArray(),
+        db.collection<{ _id: string }>(POSTING_QUARANTINE).find({ _id: { $in: keys } }, { projection: { _id: 1 } }).toArray(),
+      ]);
+      const entryOf = new Map(entries.map((e) => [e._id, e]));
+      const status = new Map<string, MatchStatus>();
+      for (const m of matched) for (const k of m.brokerKeys) status.set(k, 'MATCHED');
+      for (const e of excepted) for (const k of e.brokerKeys) status.set(k, 'EXCEPTION');
+      for (const q of quarantined) status.set(q._id, 'QUARANTINED');
+      for (const tx of batch) {
+        running = running.plus(tx.amount);
+        const entry = entryOf.get(tx.key);
+        yield {
+          line: ++line,
+          key: tx.key,
+          bookedAtUtc: tx.bookedAt,
+          bookedAtLocal: zone(tx.bookedAtMs),
+          reference: tx.reference,
+          transactionType: tx.transactionType,
+          instrument: tx.instrument?.epic ?? '',
+          note: tx.note,
+          amount: fixed(tx.amount, scale),
+          currency: tx.currency,
+          runningBalance: formatAmount(running, scale),
+          debitAccount: entry?.lines.find((l) => l.debit)?.account ?? '',
+          creditAccount: entry?.lines.find((l) => l.credit)?.account ?? '',
+          matchStatus: status.get(tx.key) ?? 'UNMATCHED',
+        };
+      }
+      batch = [];
+    };
+    for await (const tx of transactions.find(inPeriod).sort(order)) {
+      batch.push(tx);
+      if (batch.length >= BATCH) yield* flush();
+    }
+    yield* flush();
+  }
+
+  return { statement, lines };
+}
+
+function countKinds(exceptions: readonly ExceptionDocument[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const e of exceptions) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+  return counts;
+}
