@@ -12,7 +12,10 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
 
-if [ "$(id -u)" -eq 0 ]; then as_root=(); elif sudo -n true 2>/dev/null; then as_root=(sudo -n); else
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "The statement tests need: ${packages}(poppler-utils, hledger, LibreOffice Calc). Install them with your package manager and re-run." >&2
+  exit 1
+elif [ "$(id -u)" -eq 0 ]; then as_root=(); elif sudo -n true 2>/dev/null; then as_root=(sudo -n); else
   echo "The statement tests need: ${packages}. Install them (e.g. sudo apt-get install --no-install-recommends ${packages}) and re-run." >&2
   exit 1
 fi

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { canonical, Decimal, formatFixed, fromMinorUnits, MoneyError, sum, toDecimal, toMinorUnits } from '../../lib/money';
+import { canonical, Decimal, formatAmount, formatFixed, fromMinorUnits, MoneyError, sum, toDecimal, toMinorUnits } from '../../lib/money';
 
 describe('money: exact decimals only', () => {
   test('wire strings and numbers parse to the exact decimal written', () => {
@@ -21,6 +21,42 @@ describe('money: exact decimals only', () => {
     assert.equal(formatFixed(toDecimal('2.355'), 2), '2.36');
     assert.equal(formatFixed(toDecimal('-0.001'), 2), '0.00');
     assert.equal(formatFixed(toDecimal('-123.4'), 2), '-123.40');
+  });
+
+  test('amounts for people are padded to 2 decimals', () => {
+    assert.equal(formatAmount(toDecimal('13000')), '13000.00');
+    assert.equal(formatAmount(toDecimal('1.5')), '1.50');
+    assert.equal(formatAmount(toDecimal('1.500')), '1.50');
+    assert.equal(formatAmount(toDecimal('-80.43')), '-80.43');
+    assert.equal(formatAmount(toDecimal('0')), '0.00');
+    assert.equal(formatAmount(toDecimal('1e3')), '1000.00');
+  });
+
+  test('amounts for people keep every decimal they have, never rounded', () => {
+    assert.equal(formatAmount(toDecimal('2.345')), '2.345');
+    assert.equal(formatAmount(toDecimal('-0.001')), '-0.001');
+    assert.equal(formatAmount(toDecimal('1.23456789')), '1.23456789');
+    assert.equal(formatAmount(toDecimal('99999999999999999.995')), '99999999999999999.995');
+  });
+
+  test('amounts for people never print -0', () => {
+    assert.equal(formatAmount(toDecimal('-0')), '0.00');
+    assert.equal(formatAmount(toDecimal('-0.000')), '0.00');
+    assert.equal(formatAmount(toDecimal('-1').times(0)), '0.00');
+    assert.equal(formatAmount(toDecimal('-0'), 0), '0');
+  });
+
+  test('the minimum scale can be chosen', () => {
+    assert.equal(formatAmount(toDecimal('5'), 0), '5');
+    assert.equal(formatAmount(toDecimal('5.1'), 4), '5.1000');
+    assert.equal(formatAmount(toDecimal('5.123456'), 4), '5.123456');
+  });
+
+  test('amounts for people with more than 18 decimals are printed whole, not refused', () => {
+    // formatFixed caps its scale at 18; formatAmount passes it the amount's own decimal places.
+    assert.equal(formatAmount(toDecimal('0.0000000000000000001')), '0.0000000000000000001');
+    const third = new Decimal(1).dividedBy(3);
+    assert.equal(formatAmount(third), third.toFixed());
   });
 
   test('minor units are exact and refuse to lose precision', () => {
