@@ -1,7 +1,7 @@
 import type { CapitalClient } from '../lib/capital';
 import { parseBrokerUtc, splitWindow, type TimeWindow } from '../lib/capital/broker-time';
 import { ACTIVITY_MAX_SPAN_MS } from '../lib/capital/client';
-import { crossCheckTrades, type PositionActivity, type TradeRecord } from '../lib/ledger/activity-cross-check';
+import { crossCheckTrades, DEFAULT_CROSS_CHECK_POLICY, type PositionActivity, type TradeRecord } from '../lib/ledger/activity-cross-check';
 import { DEFAULT_GAP_POLICY, judgeWindow } from '../lib/ledger/gap-detection';
 import { saveExceptions, type ExceptionDocument } from '../lib/store/reconciliation';
 import { tradesBetween } from '../lib/store/trades';
@@ -63,7 +63,8 @@ export function createCrossCheckActivities(deps: CrossCheckDeps) {
 
   async function crossCheckActivity(input: CrossCheckInput): Promise<CrossCheckSummary> {
     const client = deps.capitalFor(input.accountId);
-    const read = { fromMs: input.fromMs - (input.lookbackDays ?? 7) * DAY_MS, toMs: input.toMs };
+    const margin = DEFAULT_CROSS_CHECK_POLICY.toleranceMs;
+    const read = { fromMs: input.fromMs - (input.lookbackDays ?? 7) * DAY_MS, toMs: input.toMs + margin };
     const log = { requests: 0, truncated: [] as string[] };
     const activity: PositionActivity[] = [];
     for (const day of splitWindow(read, ACTIVITY_MAX_SPAN_MS)) {
@@ -71,7 +72,8 @@ export function createCrossCheckActivities(deps: CrossCheckDeps) {
       heartbeat({ day: new Date(day.fromMs).toISOString().slice(0, 10), positionRows: activity.length });
     }
     const trades: TradeRecord[] = [];
-    for await (const tx of tradesBetween(deps.db, input.accountId, input.fromMs, input.toMs)) {
+    // Trades just outside the period are there when a neighbouring run (or a bridge window) read them.
+    for await (const tx of tradesBetween(deps.db, input.accountId, input.fromMs - margin, input.toMs + margin)) {
       trades.push({ key: tx.key, bookedAtMs: tx.bookedAtMs, ...(tx.dealId ? { dealId: tx.dealId } : {}), ...(tx.instrument ? { epic: tx.instrument.epic } : {}) });
     }
     const result = crossCheckTrades(activity, trades, { fromMs: input.fromMs, toMs: input.toMs });

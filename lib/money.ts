@@ -55,7 +55,9 @@ export function formatFixed(amount: Decimal, scale: number): string {
 
 /** Text for people: at least `minScale` decimals ("13000" → "13000.00"), never rounded. */
 export function formatAmount(amount: Decimal, minScale = 2): string {
-  return formatFixed(amount, Math.max(minScale, amount.decimalPlaces()));
+  // At its own scale or more, toFixed cannot round; any scale is fine here.
+  const text = amount.toFixed(Math.max(minScale, amount.decimalPlaces()));
+  return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text;
 }
 
 /** Integer minor units at `scale` (2 for cents). Throws when the amount has more decimals. */

@@ -10,6 +10,9 @@
  *
  * A TRADE and its close share the deal id and the instant (within `toleranceMs`); TRADE rows
  * without a deal id (the field is not in the official docs) pair by epic and instant instead.
+ * `paired` counts the period's TRADE rows that found their close (a close just before the period
+ * may be one of them, so `paired` can exceed `closes`). Callers pass trades and activity from
+ * `toleranceMs` around the period so pairs that straddle a boundary still pair.
  */
 import type { TimeRange } from './balance-anchors';
 
@@ -93,16 +96,20 @@ export function crossCheckTrades(activity: readonly PositionActivity[], trades: 
   let paired = 0;
   let tradeCount = 0;
 
+  // Pairing uses every trade given (the caller passes a margin around the period), so a pair
+  // that straddles a boundary pairs; only the period's own trades and closes are judged.
   for (const trade of [...trades].sort((a, b) => a.bookedAtMs - b.bookedAtMs || a.key.localeCompare(b.key))) {
-    if (!inPeriod(trade.bookedAtMs)) continue;
-    tradeCount++;
     const pool = trade.dealId ? byDeal.get(trade.dealId) : trade.epic ? byEpic.get(trade.epic) : undefined;
     const near = (pool ?? []).filter((c) => !c.paired && Math.abs(c.row.atMs - trade.bookedAtMs) <= policy.toleranceMs);
     // A recognised close first; else the row the TRADE points at is a USER close of an old position.
     const match = near.find((c) => c.isClose) ?? near[0];
+    if (!inPeriod(trade.bookedAtMs)) {
+      if (match) Object.assign(match, { paired: true, isClose: true });
+      continue;
+    }
+    tradeCount++;
     if (match) {
-      match.paired = true;
-      match.isClose = true;
+      Object.assign(match, { paired: true, isClose: true });
       paired++;
       continue;
     }

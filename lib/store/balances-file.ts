@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { canonical, toDecimal } from '../money';
 import { balanceSnapshotId, type BalanceSnapshotDocument } from './balances';
@@ -8,10 +9,16 @@ import { balanceSnapshotId, type BalanceSnapshotDocument } from './balances';
  * `{ accountId, at, cash, currency }`, `at` an ISO-8601 instant with a zone (every transaction
  * booked strictly before it is in `cash`), `cash` a decimal string.
  */
+/** Date, time and zone spelled out: no locale guessing (01/02/2025), no impossible dates (luxon refuses 30 February). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
 const statementBalanceSchema = z.object({
   accountId: z.string().trim().min(1),
-  at: z.string().trim().refine((v) => /(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)), { error: 'expected an ISO-8601 instant with a zone, e.g. 2025-01-31T23:59:59Z' }),
-  cash: z.string().trim().regex(/^-?\d+(\.\d+)?$/, { error: 'expected a decimal string such as "10234.56" (not a JSON number: it would not be exact)' }),
+  at: z
+    .string()
+    .trim()
+    .refine((v) => ISO_INSTANT.test(v) && DateTime.fromISO(v, { setZone: true }).isValid, { error: 'expected an ISO-8601 instant with a zone, e.g. 2025-01-31T23:59:59Z' }),
+  cash: z.string({ error: 'expected a decimal string such as "10234.56" (not a JSON number: it would not be exact)' }).trim().regex(/^-?\d+(\.\d+)?$/, { error: 'expected a decimal string such as "10234.56" (not a JSON number: it would not be exact)' }),
   currency: z.string().trim().min(3).max(8),
 });
 
@@ -33,7 +40,7 @@ export async function readBalancesFile(file: string): Promise<BalanceSnapshotDoc
       const issue = parsed.error.issues[0];
       throw new BalancesFileError(`${file}: record ${index + 1}: ${issue?.path.join('.') || 'record'}: ${issue?.message}`);
     }
-    const atMs = Date.parse(parsed.data.at);
+    const atMs = DateTime.fromISO(parsed.data.at, { setZone: true }).toMillis();
     return {
       _id: balanceSnapshotId(parsed.data.accountId, atMs, 'statement'),
       accountId: parsed.data.accountId,
