@@ -20,6 +20,7 @@ import type { reconcileAccountPeriod } from '../workflows/reconcile-account-peri
 import { reconcileWorkflowId } from '../workflows/reconcile-account-period';
 import { showProgress } from './progress';
 import { formatSummary } from './summary';
+import { verifyStatements } from '../lib/statements/verify';
 
 export interface DemoOptions {
   period: string;
@@ -99,7 +100,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     if (!options.json) await showProgress(handle, result);
     const summary = await result;
     const uiUrl = stack.temporal.uiUrl ? `${stack.temporal.uiUrl}/namespaces/${stack.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined;
-    console.log(options.json ? JSON.stringify({ ...summary, temporalUi: uiUrl }, null, 2) : `\n${formatSummary(summary, uiUrl)}`);
+    // The auditor's check, while the database is still up: files, stored records and the chain agree.
+    const verified = summary.statements ? await verifyStatements(summary.statements.dir, mongo.db) : undefined;
+    console.log(options.json ? JSON.stringify({ ...summary, temporalUi: uiUrl, verified }, null, 2) : `\n${formatSummary(summary, uiUrl)}`);
+    if (verified && !options.json) {
+      console.log(verified.ok ? `Verified against the database and the audit chain (${verified.checks.length} checks). Later, \`npx recon verify ${summary.statements?.dir}\` re-checks the files.` : `VERIFICATION FAILED:\n${verified.checks.filter((c) => !c.ok).map((c) => `  ${c.check}: ${c.detail}`).join('\n')}`);
+    }
+    if (verified && !verified.ok) process.exitCode = 1;
 
     if (options.keep) {
       say(`\nThe stack keeps running: Temporal ${stack.temporal.address} (UI ${stack.temporal.uiUrl ?? 'off'}), MongoDB ${stack.mongo.uri}, simulator ${simulator.url}. Ctrl-C stops it.`);

@@ -12,6 +12,7 @@ import { runConfig } from './config';
 import { runDemo } from './demo';
 import { runDev } from './dev';
 import { runSim } from './sim';
+import { parseFormats, runStatements, runVerify } from './statements';
 import { runSimBooks } from './sim-books';
 import { EXIT, UserError } from './errors';
 import { runWorker } from './worker';
@@ -131,6 +132,20 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'file format (default: from the file name)').choices(['csv', 'json']))
     .option('--json', 'print the counts as JSON')
     .action(runBooksImport);
+
+  program
+    .command('statements <workflowId>')
+    .description("Write a recorded run's statements (CSV, XLSX, PDF, JSON, hledger journal), trace.json and audit record; re-rendering gives the same bytes")
+    .option('--out <dir>', 'statements directory (default RECON_STATEMENTS_DIR, out); the run gets its own sub-directory')
+    .option('--format <list>', 'comma-separated formats (default: all)', parseFormats)
+    .option('--json', 'print the files and hashes as JSON')
+    .action(runStatements);
+
+  program
+    .command('verify <runOrDir>')
+    .description("Check a run's statement files, the stored records behind them and the account's audit chain; exit 1 on any difference")
+    .option('--json', 'print the checks as JSON')
+    .action(runVerify);
 
   const balances = program.command('balances').description("The broker's cash balance at instants: what proves each period's roll-forward");
   balances

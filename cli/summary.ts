@@ -45,6 +45,14 @@ export function formatRollForward(r: RollForwardSummary): string[] {
   ];
 }
 
+function formatStatements(statements: ReconcileSummary['statements']): string[] {
+  if (!statements) return [];
+  return [
+    `Statements in ${statements.dir} (audit chain ${statements.chainHash.slice(0, 16)}…; check with recon verify ${statements.dir}):`,
+    ...[...statements.artifacts, statements.trace].map((a) => `    ${a.file.padEnd(44)} sha256 ${a.sha256}`),
+  ];
+}
+
 /** The run summary as people read it in a terminal. */
 export function formatSummary(summary: ReconcileSummary, uiUrl?: string): string {
   const { ingest, ledger, reconciliation: r, crossCheck: x } = summary;
@@ -66,6 +74,7 @@ export function formatSummary(summary: ReconcileSummary, uiUrl?: string): string
     ...rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`),
     ...formatRollForward(summary.rollForward),
     `Digests  ingest ${ingest.digest.slice(0, 16)}…  ledger ${ledger.digest.slice(0, 16)}…  reconciliation ${r.digest.slice(0, 16)}…`,
+    ...formatStatements(summary.statements),
     ...(uiUrl ? [`Temporal UI  ${uiUrl}`] : []),
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkflowBundlePath } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { createActivities } from '../activities';
+import type { StatementsSettings } from '../activities';
 import type { CapitalClient } from '../lib/capital';
 import type { Logger } from '../lib/log';
 import { ensureIndexes } from '../lib/store/indexes';
@@ -13,6 +14,8 @@ export interface ReconWorkerOptions {
   db: Db;
   log: Logger;
   capitalFor(accountId: string): CapitalClient;
+  /** Where statements are written and whose they are (default: RECON_STATEMENTS_DIR, RECON_LEGAL_ENTITY). */
+  statements?: StatementsSettings;
 }
 
 export interface RunningWorker {
@@ -31,7 +34,7 @@ export async function createReconWorker(options: ReconWorkerOptions): Promise<Ru
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       workflowBundle: options.bundle,
-      activities: createActivities({ db: options.db, log: options.log.child({ component: 'activity' }), capitalFor: options.capitalFor }),
+      activities: createActivities({ db: options.db, log: options.log.child({ component: 'activity' }), capitalFor: options.capitalFor, statements: options.statements }),
       shutdownGraceTime: '5 seconds',
       shutdownForceTime: '15 seconds',
     });

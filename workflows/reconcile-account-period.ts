@@ -1,9 +1,14 @@
 import { defineQuery, executeChild, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Activities, CrossCheckSummary, PostLedgerResult, ReconcileResult, RollForwardSummary } from '../activities';
+import type { Activities, CrossCheckSummary, PostLedgerResult, ReconcileResult, RollForwardSummary, StatementsResult } from '../activities';
 import { addTotals, ingestWindows, NO_TOTALS, type IngestTotals } from './ingest-windows';
 import { ReconAccountId, ReconExceptionCount, ReconPeriod, ReconStatus } from './search-attributes';
 
 const { planPeriod, recordRun, captureBalanceSnapshot, planRollForward } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
+const { renderStatements } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
+});
 const { postLedger, reconcilePeriod, crossCheckActivity, proveRollForward } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',
@@ -23,7 +28,7 @@ export interface ReconcileInput {
   dryRun?: boolean;
 }
 
-export type ReconcileStage = 'planning' | 'ingesting' | 'posting' | 'reconciling' | 'done' | 'failed';
+export type ReconcileStage = 'planning' | 'ingesting' | 'posting' | 'reconciling' | 'rendering' | 'done' | 'failed';
 
 export interface ReconcileProgress {
   stage: ReconcileStage;
@@ -46,6 +51,8 @@ export interface ReconcileSummary {
   reconciliation: ReconcileResult;
   crossCheck: CrossCheckSummary;
   rollForward: RollForwardSummary;
+  /** Where the statements were written, with every file's SHA-256 (absent for dry runs). */
+  statements?: StatementsResult;
 }
 
 export const progressQuery = defineQuery<ReconcileProgress>('progress');
@@ -107,7 +114,6 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
     const exceptionCount =
       reconciliation.exceptions + crossCheck.exceptions + crossCheck.possiblyTruncated.length + rollForwardExceptions + ledger.quarantined + ingest.quarantined + ingest.possiblyTruncated;
     const status = exceptionCount > 0 ? 'COMPLETED_WITH_EXCEPTIONS' : 'COMPLETED';
-    progress.stage = 'done';
     progress.exceptions = exceptionCount;
     const { digests, ...ingestCounts } = ingest;
     const summary: ReconcileSummary = {
@@ -125,11 +131,21 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
     };
     const recorded = await recordRun({ runId: workflowId, accountId: input.accountId, period: input.period, timeZone: input.timeZone, status, startedAtMs: startTime.getTime(), windowDigests: digests, summary: summary as unknown as Record<string, unknown> });
     summary.ingest.digest = recorded.ingestDigest;
+    if (!summary.dryRun) {
+      progress.stage = 'rendering';
+      summary.statements = await renderStatements({ runId: workflowId, temporalRunId: workflowInfo().runId });
+    }
+    progress.stage = 'done';
     upsertSearchAttributes([
       { key: ReconStatus, value: status },
       { key: ReconExceptionCount, value: exceptionCount },
     ]);
-    upsertMemo({ ingestDigest: recorded.ingestDigest, ledgerDigest: ledger.digest, reconciliationDigest: reconciliation.digest });
+    upsertMemo({
+      ingestDigest: recorded.ingestDigest,
+      ledgerDigest: ledger.digest,
+      reconciliationDigest: reconciliation.digest,
+      ...(summary.statements ? { traceSha256: summary.statements.trace.sha256, auditChainHash: summary.statements.chainHash } : {}),
+    });
     return summary;
   } catch (error) {
     progress.stage = 'failed';

@@ -53,8 +53,22 @@ function isDuplicateKey(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
-/** Appends `record` (once per recordId) and returns its link. */
-export async function appendAuditRecord(db: Db, accountId: string, recordId: string, record: Record<string, unknown>): Promise<AuditLink> {
+/** The head a new record would follow (for printing it before appending). */
+export async function headHash(db: Db, accountId: string): Promise<string> {
+  return (await chainHead(db, accountId))?.hash ?? GENESIS_HASH;
+}
+
+/** Another record was appended after the caller read the head; re-read it and redo the work. */
+export class ChainMovedError extends AuditChainError {
+  override name = 'ChainMovedError';
+}
+
+/**
+ * Appends `record` (once per recordId) and returns its link. With `expectedPrevHash`, the append
+ * only happens right after that head: a caller that printed the head into its artifacts gets a
+ * ChainMovedError instead of a link that contradicts them.
+ */
+export async function appendAuditRecord(db: Db, accountId: string, recordId: string, record: Record<string, unknown>, expectedPrevHash?: string): Promise<AuditLink> {
   const links = db.collection<AuditLink>(AUDIT_CHAIN);
   for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
     const existing = await findLink(db, accountId, recordId);
@@ -62,6 +76,7 @@ export async function appendAuditRecord(db: Db, accountId: string, recordId: str
     const head = await chainHead(db, accountId);
     const seq = (head?.seq ?? 0) + 1;
     const prevHash = head?.hash ?? GENESIS_HASH;
+    if (expectedPrevHash !== undefined && prevHash !== expectedPrevHash) throw new ChainMovedError(`the audit chain of ${accountId} moved from ${expectedPrevHash} to ${prevHash} while ${recordId} was prepared`);
     const link: AuditLink = { _id: `${accountId}:${seq}`, accountId, seq, recordId, prevHash, hash: linkHash(prevHash, record), record };
     try {
       await links.insertOne(link);

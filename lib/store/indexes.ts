@@ -1,11 +1,17 @@
 import type { Db } from 'mongodb';
+import { ensureAuditChainIndexes } from './audit-chain';
 import { ensureBalanceIndexes } from './balances';
 import { ensureBookIndexes } from './books';
+import { EXCEPTIONS, MATCHES } from './reconciliation';
 import { ensureTransactionIndexes } from './transactions';
 
-/** Every index the reconciliation queries rely on (idempotent; workers call it at start). */
+/** Every index the reconciliation and statement queries rely on (idempotent; workers call it at start). */
 export async function ensureIndexes(db: Db): Promise<void> {
   await ensureTransactionIndexes(db);
   await ensureBookIndexes(db);
   await ensureBalanceIndexes(db);
+  await ensureAuditChainIndexes(db);
+  // Statement lines look up their match status by broker key within a run.
+  await db.collection(MATCHES).createIndex({ runId: 1, brokerKeys: 1 });
+  await db.collection(EXCEPTIONS).createIndex({ runId: 1, brokerKeys: 1 });
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { CapitalClient } from '../../lib/capital';
@@ -65,6 +68,8 @@ export async function openTestDatabase(stack: TestStack, prefix: string): Promis
 export interface TestWorkerContext {
   client: Client;
   taskQueue: string;
+  /** Where this worker's runs write their statements (a fresh temporary directory). */
+  statementsDir: string;
   /** Stops the worker (after its in-flight tasks) and closes the connections. */
   close(): Promise<void>;
 }
@@ -76,6 +81,7 @@ export interface TestWorkerContext {
 export async function startTestWorker(stack: TestStack, mongo: MongoHandle, capitalFor: (accountId: string) => CapitalClient = noCapital): Promise<TestWorkerContext> {
   const log = testLogger();
   const taskQueue = uniqueName('test-recon');
+  const statementsDir = mkdtempSync(path.join(tmpdir(), 'recon-statements-'));
   const worker = await createReconWorker({
     address: stack.address,
     namespace: stack.namespace,
@@ -84,17 +90,20 @@ export async function startTestWorker(stack: TestStack, mongo: MongoHandle, capi
     db: mongo.db,
     log,
     capitalFor,
+    statements: { dir: statementsDir, legalEntity: 'Test Trading Ltd' },
   });
   const running = worker.worker.run();
   const client = await connectTemporalClient({ address: stack.address, namespace: stack.namespace });
   return {
     client,
     taskQueue,
+    statementsDir,
     close: async () => {
       await client.connection.close();
       worker.worker.shutdown();
       await running;
       await worker.close();
+      rmSync(statementsDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,16 @@
+import type { Artifact } from './artifact';
+import { writeCsvStatement } from './csv';
+import { writeJsonStatement } from './json';
+import type { StatementSource } from './model';
+import { writeXlsxStatement } from './xlsx';
+
+type Writer = (source: StatementSource, dir: string, baseName: string) => Promise<Artifact[]>;
+
+/** Every statement format, in the order a run writes them. */
+export const STATEMENT_FORMATS = {
+  csv: (source, dir, base) => writeCsvStatement(source, dir, base),
+  json: (source, dir, base) => writeJsonStatement(source, dir, base),
+  xlsx: async (source, dir, base) => [await writeXlsxStatement(source, dir, base)],
+} satisfies Record<string, Writer>;
+
+export type StatementFormat = keyof typeof STATEMENT_FORMATS;
