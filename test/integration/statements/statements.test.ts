@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createBalanceActivities } from '../../../activities/balances';
+import { recordTransportEvent } from '../../../lib/capital';
+import { renderRunStatements } from '../../../lib/statements/render';
+import { verifyStatements } from '../../../lib/statements/verify';
+import { AUDIT_CHAIN, GENESIS_HASH, type AuditLink } from '../../../lib/store/audit-chain';
+import { ensureIndexes } from '../../../lib/store/indexes';
+import type { MongoHandle } from '../../../lib/store/mongo';
+import { TRANSACTIONS, type TransactionDocument } from '../../../lib/store/transactions';
+import type { reconcileAccountPeriod, ReconcileSummary } from '../../../workflows/reconcile-account-period';
+import { reconcileWorkflowId } from '../../../workflows/reconcile-account-period';
+import { quietLog, startSimulatorWithClient, type SimulatorFixture } from '../../helpers/simulator';
+import { openTestDatabase, startTestWorker, testStack, type TestWorkerContext } from '../../helpers/stack';
+
+const SEED = 5;
+const month = (m: number) => Date.UTC(2025, m, 1);
+
+describe('statements of a run: written by the workflow, reproducible, verifiable, tamper-evident', () => {
+  let mongo: MongoHandle;
+  let fixture: SimulatorFixture;
+  let ctx: TestWorkerContext;
+  let accountId: string;
+  let january: ReconcileSummary;
+
+  const setClock = (atMs: number) => {
+    fixture.simulator.core.clock.freeze(atMs);
+    fixture.simulator.core.clock.unfreeze();
+  };
+  const runMonth = (period: string) =>
+    ctx.client.workflow.execute<typeof reconcileAccountPeriod>('reconcileAccountPeriod', {
+      taskQueue: ctx.taskQueue,
+      workflowId: reconcileWorkflowId(accountId, period),
+      args: [{ accountId, period, timeZone: 'Europe/London' }],
+    });
+  const verify = (dir: string) => verifyStatements(dir, mongo.db);
+  const failed = (result: Awaited<ReturnType<typeof verify>>) => result.checks.filter((c) => !c.ok).map((c) => c.check);
+
+  before(async () => {
+    const stack = testStack();
+    mongo = await openTestDatabase(stack, 'statements');
+    await ensureIndexes(mongo.db);
+    fixture = await startSimulatorWithClient({ seed: SEED, transactionsPerMonth: 300 });
+    accountId = (fixture.simulator.accounts().find((a) => a.preferred) ?? fixture.simulator.accounts()[0]!).accountId;
+    const client = fixture.newClient({ onEvent: recordTransportEvent });
+    setClock(month(0) + 60_000);
+    await createBalanceActivities({ db: mongo.db, log: quietLog, capitalFor: () => client }).captureBalanceSnapshot({ accountId, takenBy: 'test' });
+    ctx = await startTestWorker(stack, mongo, () => client);
+    setClock(month(1) + 120_000);
+    january = await runMonth('2025-01');
+  });
+
+  after(async () => {
+    await ctx?.close();
+    await fixture?.close();
+    await mongo?.close();
+  });
+
+  test('the run writes every format, trace.json and the audit record, and they verify against the store', async () => {
+    const statements = january.statements;
+    assert.ok(statements, 'the summary names the statements');
+    const files = statements.artifacts.map((a) => a.file);
+    for (const extension of ['-activity.csv', '-totals.csv', '-exceptions.csv', '.json', '.xlsx']) assert.ok(files.some((f) => f.endsWith(extension)), `${extension} in ${files.join(', ')}`);
+    const result = await verify(statements.dir);
+    assert.deepEqual(failed(result), []);
+    assert.equal(result.againstStore, true);
+    const trace = JSON.parse(readFileSync(path.join(statements.dir, 'trace.json'), 'utf8'));
+    assert.equal(trace.runId, january.runId);
+    assert.equal(trace.windows.length, january.ingest.windows);
+    assert.ok(trace.windows.every((w: { requests: unknown[] }) => w.requests.length > 0));
+    assert.equal(trace.inputs.ingestDigest, january.ingest.digest);
+    const link = await mongo.db.collection<AuditLink>(AUDIT_CHAIN).findOne({ accountId, seq: 1 });
+    assert.equal(link?.prevHash, GENESIS_HASH);
+    assert.equal(link?.hash, statements.chainHash);
+  });
+
+  test('rendering the run again gives byte-identical files and leaves the chain as it was', async () => {
+    const again = await renderRunStatements(mongo.db, { runId: january.runId, temporalRunId: 'ignored: the record keeps the original', legalEntity: 'ignored too', codeVersion: 'x', dir: mkdtempSync(path.join(tmpdir(), 'recon-rerender-')) });
+    assert.deepEqual(again.artifacts, january.statements!.artifacts);
+    assert.equal(again.trace.sha256, january.statements!.trace.sha256);
+    assert.equal(again.chain.hash, january.statements!.chainHash);
+    assert.equal(await mongo.db.collection(AUDIT_CHAIN).countDocuments({ accountId }), 1);
+    assert.deepEqual(failed(await verify(again.dir)), []);
+  });
+
+  test('a flipped byte in any file is named', async () => {
+    const dir = january.statements!.dir;
+    const json = january.statements!.artifacts.find((a) => a.file.endsWith('.json'))!.file;
+    const file = path.join(dir, json);
+    const original = readFileSync(file);
+    const flipped = Buffer.from(original);
+    flipped[200] = (flipped[200] as number) ^ 0x01;
+    writeFileSync(file, flipped);
+    try {
+      assert.deepEqual(failed(await verify(dir)), [json]);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
+  test('a changed stored record is caught by re-deriving the statement', async () => {
+    const transactions = mongo.db.collection<TransactionDocument>(TRANSACTIONS);
+    const victim = await transactions.findOne({ accountId, transactionType: 'DEPOSIT', bookedAtMs: { $gte: month(0), $lt: month(1) } });
+    assert.ok(victim);
+    await transactions.updateOne({ _id: victim._id }, { $set: { amount: '999999.99' } });
+    try {
+      const result = await verify(january.statements!.dir);
+      assert.deepEqual(failed(result), ['statement from stored records', 'lines from stored records']);
+      assert.match(result.checks.find((c) => c.check === 'statement from stored records')!.detail, /totalsByType/);
+    } finally {
+      await transactions.updateOne({ _id: victim._id }, { $set: { amount: victim.amount } });
+    }
+  });
+
+  test('an edited audit record breaks the chain, and the next run links to the previous head', async () => {
+    const links = mongo.db.collection<AuditLink>(AUDIT_CHAIN);
+    await links.updateOne({ accountId, seq: 1 }, { $set: { 'record.period': '2024-12' } });
+    try {
+      const result = await verify(january.statements!.dir);
+      assert.ok(failed(result).includes('audit chain'), failed(result).join(', '));
+    } finally {
+      await links.updateOne({ accountId, seq: 1 }, { $set: { 'record.period': '2025-01' } });
+    }
+
+    setClock(month(2) + 120_000);
+    const february = await runMonth('2025-02');
+    const second = await links.findOne({ accountId, seq: 2 });
+    assert.equal(second?.prevHash, january.statements!.chainHash);
+    assert.equal(second?.hash, february.statements!.chainHash);
+    assert.deepEqual(failed(await verify(february.statements!.dir)), []);
+  });
+});
