@@ -263,7 +263,8 @@ function commoditySymbol(currency: string): string {
 }
 
 function commodityFormat(scale: number): string {
-  return scale === 0 ? '1000' : `1000.${'0'.repeat(scale)}`;
+  // hledger wants a decimal mark in a commodity directive even with no decimals.
+  return `1000.${'0'.repeat(scale)}`;
 }
 
 function formatZero(scale: number): string {

@@ -325,6 +325,13 @@ class Flow {
     this.y += 4;
   }
 
+  subheading(value: string): void {
+    this.ensure(BODY_LINE * 4);
+    this.y += 6;
+    this.ops.push(text(CONTENT_LEFT, this.y, fitText(winAnsi(value), CONTENT_WIDTH, 'bold', 9, this.measure), 'bold', 9));
+    this.y += BODY_LINE + 3;
+  }
+
   paragraph(value: string, font: FontKey = 'regular', color: string = COLOR.text, indent = 0): void {
     for (const line of wrapText(winAnsi(value), CONTENT_WIDTH - indent, font, BODY_SIZE, this.measure)) {
       this.ensure(BODY_LINE);
@@ -431,7 +438,7 @@ function layoutFront(statement: Statement, measure: TextMeasure): DrawOp[][] {
       ['Broker account id', h.brokerAccountId],
       ['Internal account', `${h.internalAccount.code} ${h.internalAccount.name}`],
       ['Base currency', h.baseCurrency],
-      ['Period', `${h.period} (${h.timeZone})`],
+      ['Period', h.period],
       ['Period start (inclusive)', formatInstant(h.periodStart)],
       ['Period end (exclusive)', formatInstant(h.periodEnd)],
       ['Generated at', formatInstant(h.generatedAt)],
@@ -516,7 +523,7 @@ function layoutFront(statement: Statement, measure: TextMeasure): DrawOp[][] {
     ],
     { groups: 2, labelWidth: 150 },
   );
-  flow.space(6);
+  flow.subheading(`Exceptions (${statement.exceptions.length}): the reason and the matching rule that decided each`);
   if (statement.exceptions.length === 0) flow.paragraph('No exceptions: every broker record and book entry matched.', 'italic', COLOR.muted);
   else
     flow.table(
@@ -612,8 +619,9 @@ interface ActivityColumn {
   value(line: StatementLine): string;
 }
 
+const LINE_COLUMN_WIDTH = 32;
 const ACTIVITY_COLUMNS: ActivityColumn[] = [
-  { header: 'Line', width: 32, align: 'right', value: (l) => String(l.line) },
+  { header: 'Line', width: LINE_COLUMN_WIDTH, align: 'right', value: (l) => String(l.line) },
   { header: 'Booked (UTC)', width: 76, value: (l) => formatInstantBare(l.bookedAtUtc) },
   { header: 'Booked (local)', width: 100, value: (l) => formatInstant(l.bookedAtLocal) },
   { header: 'Reference', width: 60, value: (l) => l.reference },
@@ -630,22 +638,23 @@ const ACTIVITY_COLUMNS: ActivityColumn[] = [
 const ACTIVITY_TABLE_WIDTH = ACTIVITY_COLUMNS.reduce((sum, c) => sum + c.width, 0);
 if (ACTIVITY_TABLE_WIDTH > CONTENT_WIDTH + 0.01) throw new RangeError(`activity columns are ${ACTIVITY_TABLE_WIDTH} pt wide, the page has ${CONTENT_WIDTH}`);
 const BALANCE_COLUMN = ACTIVITY_COLUMNS.findIndex((c) => c.header === 'Balance');
+const MATCH_COLUMN = ACTIVITY_COLUMNS.findIndex((c) => c.header === 'Match');
 
 /** The drawing of activity page `index` (0-based) holding `rows` (at most ACTIVITY_ROWS_PER_PAGE). */
-export function activityPageOps(statement: Statement, index: number, pages: number, rows: ActivityRow[], measure: TextMeasure): DrawOp[] {
+export function activityPageOps(statement: Statement, index: number, rows: ActivityRow[], measure: TextMeasure): DrawOp[] {
   if (rows.length > ACTIVITY_ROWS_PER_PAGE) throw new RangeError(`${rows.length} rows on an activity page that holds ${ACTIVITY_ROWS_PER_PAGE}`);
   const { header: h, rollForward: rf } = statement;
   const ops: DrawOp[] = [];
   const title = index === 0 ? `Activity detail (${h.baseCurrency}, running balance of account ${h.internalAccount.code})` : 'Activity detail (continued)';
   ops.push(text(CONTENT_LEFT, ACTIVITY_TITLE_Y, winAnsi(title), 'bold', 11));
-  ops.push(text(CONTENT_RIGHT - measure.width(`${index + 1} / ${pages}`, 'regular', SMALL_SIZE), ACTIVITY_TITLE_Y + 3, `${index + 1} / ${pages}`, 'regular', SMALL_SIZE, COLOR.muted));
   ops.push({ kind: 'fill', x: CONTENT_LEFT, y: ACTIVITY_HEADER_Y, width: ACTIVITY_TABLE_WIDTH, height: ACTIVITY_HEADER_HEIGHT, color: COLOR.headerFill });
   activityCells(ops, ACTIVITY_COLUMNS.map((c) => c.header), ACTIVITY_HEADER_Y + 3, 'bold', measure);
   rows.forEach((row, i) => {
     const y = ACTIVITY_FIRST_ROW_Y + i * ACTIVITY_ROW_HEIGHT;
     if (row.kind === 'line') {
       if (i % 2 === 1) ops.push({ kind: 'fill', x: CONTENT_LEFT, y, width: ACTIVITY_TABLE_WIDTH, height: ACTIVITY_ROW_HEIGHT, color: COLOR.zebraFill });
-      activityCells(ops, ACTIVITY_COLUMNS.map((c) => winAnsi(c.value(row.line))), y + 2, 'regular', measure);
+      // A match status other than MATCHED is drawn bold red, to be found by eye.
+      activityCells(ops, ACTIVITY_COLUMNS.map((c) => winAnsi(c.value(row.line))), y + 2, 'regular', measure, row.line.matchStatus === 'MATCHED' ? -1 : MATCH_COLUMN);
       return;
     }
     // Opening and closing balance: a label across the descriptive columns, the balance in its column.
@@ -653,21 +662,22 @@ export function activityPageOps(statement: Statement, index: number, pages: numb
     const balance = formatAmount(row.kind === 'opening' ? rf.opening : rf.computedClosing);
     const balanceRight = CONTENT_LEFT + ACTIVITY_COLUMNS.slice(0, BALANCE_COLUMN + 1).reduce((sum, c) => sum + c.width, 0) - CELL_PAD_X;
     ops.push({ kind: 'rule', x: CONTENT_LEFT, y, width: ACTIVITY_TABLE_WIDTH, weight: 0.5, color: COLOR.rule });
-    ops.push(text(CONTENT_LEFT + ACTIVITY_COLUMNS[0]!.width + CELL_PAD_X, y + 2, label, 'bold', ACTIVITY_SIZE));
+    ops.push(text(CONTENT_LEFT + LINE_COLUMN_WIDTH + CELL_PAD_X, y + 2, label, 'bold', ACTIVITY_SIZE));
     ops.push(text(balanceRight - measure.width(balance, 'bold', ACTIVITY_SIZE), y + 2, balance, 'bold', ACTIVITY_SIZE));
   });
   return ops;
 }
 
-function activityCells(ops: DrawOp[], cells: string[], y: number, font: FontKey, measure: TextMeasure): void {
+function activityCells(ops: DrawOp[], cells: string[], y: number, rowFont: FontKey, measure: TextMeasure, emphasised = -1): void {
   let x = CONTENT_LEFT;
   ACTIVITY_COLUMNS.forEach((column, i) => {
     const value = cells[i] ?? '';
     const width = column.width - 2 * CELL_PAD_X;
+    const font = i === emphasised ? 'bold' : rowFont;
     if (value) {
       const fitted = fitText(value, width, font, ACTIVITY_SIZE, measure);
       const left = column.align === 'right' ? x + column.width - CELL_PAD_X - measure.width(fitted, font, ACTIVITY_SIZE) : x + CELL_PAD_X;
-      ops.push(text(left, y, fitted, font, ACTIVITY_SIZE));
+      ops.push(text(left, y, fitted, font, ACTIVITY_SIZE, i === emphasised ? COLOR.difference : COLOR.text));
     }
     x += column.width;
   });
