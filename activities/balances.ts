@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { CapitalClient } from '../lib/capital';
+import { parseBrokerUtc } from '../lib/capital/broker-time';
 import { anchorAt, balanceAtBoundary, chooseAnchors, outside, type Anchor, type TimeRange } from '../lib/ledger/balance-anchors';
 import { rollForward, type RollForward } from '../lib/ledger/roll-forward';
 import { canonical, Decimal, toDecimal } from '../lib/money';
@@ -78,6 +79,12 @@ function dayWindows(ranges: TimeRange[]): TimeRange[] {
   return windows;
 }
 
+/** The broker's zone-less UTC text as an ISO instant. */
+function brokerInstant(text: string): string {
+  const ms = parseBrokerUtc(text);
+  return ms === undefined ? text : iso(ms);
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -117,7 +124,7 @@ export function createBalanceActivities(deps: BalanceDeps) {
     const client = deps.capitalFor(input.accountId);
     // The balance is computed at some instant between these two broker-clock readings.
     const before = (await client.serverTime()).serverTime;
-    const { accounts } = await client.accounts();
+    const [{ accounts }, { positions }, { workingOrders }] = await Promise.all([client.accounts(), client.positions(), client.workingOrders()]);
     const after = (await client.serverTime()).serverTime;
     const account = accounts.find((a) => a.accountId === input.accountId);
     if (!account) throw ApplicationFailure.nonRetryable(`account ${input.accountId} is not among the accounts this API key sees (${accounts.map((a) => a.accountId).join(', ')})`, 'UnknownAccount');
@@ -134,6 +141,26 @@ export function createBalanceActivities(deps: BalanceDeps) {
       currency: account.currency,
       source: 'broker-api' as const,
       takenBy: input.takenBy,
+      positions: positions.map(({ position, market }) => ({
+        dealId: position.dealId,
+        epic: market.epic,
+        direction: position.direction,
+        size: canonical(position.size),
+        level: canonical(position.level),
+        currency: position.currency,
+        unrealisedPnl: canonical(position.upl),
+        openedAtUtc: brokerInstant(position.createdDateUTC),
+      })),
+      workingOrders: workingOrders.map(({ workingOrderData: order }) => ({
+        dealId: order.dealId,
+        epic: order.epic,
+        direction: order.direction,
+        type: order.orderType,
+        size: canonical(order.orderSize),
+        level: canonical(order.orderLevel),
+        currency: order.currencyCode,
+        createdAtUtc: brokerInstant(order.createdDateUTC),
+      })),
     };
     await saveBalanceSnapshots(deps.db, [snapshot]);
     deps.log.info({ accountId: input.accountId, snapshotId: snapshot._id, cash: snapshot.cash }, 'balance snapshot captured');

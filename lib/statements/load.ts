@@ -12,6 +12,7 @@ import type { ChartOfAccounts } from '../ledger/chart-of-accounts';
 import type { PostingRuleSet } from '../ledger/posting-rules';
 import { periodWindows } from '../ledger/windows';
 import { Decimal, formatAmount, toDecimal } from '../money';
+import { balanceSnapshot } from '../store/balances';
 import { loadChartAndRules } from '../store/chart';
 import { EXCEPTIONS, LEDGER_ENTRIES, MATCHES, POSTING_QUARANTINE, RUNS, type ExceptionDocument, type LedgerEntryDocument, type MatchDocument, type RunDocument } from '../store/reconciliation';
 import { TRANSACTIONS, type TransactionDocument } from '../store/transactions';
@@ -178,6 +179,7 @@ export async function loadStatement(db: Db, options: LoadStatementOptions): Prom
       exceptionsByKind: Object.fromEntries(Object.entries(countKinds(exceptions)).sort(([a], [b]) => a.localeCompare(b))),
       rulesVersion: reconciliation.rulesVersion,
     },
+    ...(await positionsAtClose(db, summary.rollForward)),
     exceptions: exceptions.map((e) => ({ kind: e.kind, reason: e.reason, rule: e.rule, brokerReferences: e.brokerKeys.map(referenceOf), bookEntryIds: e.bookEntryIds })),
     notes: STATEMENT_NOTES,
     audit: { rawInputsSha256: rawDigest.digest('hex'), chainHead: options.chainHead, codeVersion: options.codeVersion },
@@ -231,6 +233,14 @@ export async function loadStatement(db: Db, options: LoadStatementOptions): Prom
   }
 
   return { statement, lines };
+}
+
+/** Positions and working orders read with the closing balance snapshot, when there is one. */
+async function positionsAtClose(db: Db, rollForward: RollForwardSummary): Promise<Pick<Statement, 'positions' | 'workingOrders' | 'positionsAt'>> {
+  const snapshotId = rollForward.anchors.closing?.snapshotId;
+  const snapshot = snapshotId ? await balanceSnapshot(db, snapshotId) : undefined;
+  if (!snapshot?.positions || !snapshot.workingOrders) return {};
+  return { positions: snapshot.positions, workingOrders: snapshot.workingOrders, positionsAt: snapshot.at.toISOString() };
 }
 
 function countKinds(exceptions: readonly ExceptionDocument[]): Record<string, number> {

@@ -152,6 +152,8 @@ export interface Statement {
   /** At period end, when the run captured them; `undefined` when it did not. */
   positions?: OpenPosition[];
   workingOrders?: WorkingOrder[];
+  /** When positions and working orders were read (the closing balance snapshot). */
+  positionsAt?: string;
   notes: Array<{ title: string; text: string }>;
   audit: StatementAudit;
   lineCount: number;

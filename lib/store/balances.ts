@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import type { BalanceSnapshot } from '../ledger/balance-anchors';
+import type { OpenPosition, WorkingOrder } from '../statements/model';
 import { toDecimal } from '../money';
 import { upsertMany } from './upsert';
 
@@ -27,6 +28,9 @@ export interface BalanceSnapshotDocument {
   available?: string;
   /** Who took it: a run id, `recon balances capture`, or the imported file's name. */
   takenBy: string;
+  /** Read with the balance from the API (statements print those of the closing snapshot). */
+  positions?: OpenPosition[];
+  workingOrders?: WorkingOrder[];
 }
 
 /** Snapshots are identified by account, instant and source: importing the same statement twice changes nothing. */
@@ -49,6 +53,10 @@ export async function balanceSnapshotsBetween(db: Db, accountId: string, fromMs:
     .find({ accountId, atMs: { $gte: fromMs, $lte: toMs } })
     .sort({ atMs: 1, _id: 1 })
     .toArray();
+}
+
+export async function balanceSnapshot(db: Db, snapshotId: string): Promise<BalanceSnapshotDocument | undefined> {
+  return (await db.collection<BalanceSnapshotDocument>(BALANCE_SNAPSHOTS).findOne({ _id: snapshotId })) ?? undefined;
 }
 
 export function toBalanceSnapshot(document: BalanceSnapshotDocument): BalanceSnapshot {

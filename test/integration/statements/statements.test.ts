@@ -72,6 +72,10 @@ describe('statements of a run: written by the workflow, reproducible, verifiable
     assert.equal(trace.windows.length, january.ingest.windows);
     assert.ok(trace.windows.every((w: { requests: unknown[] }) => w.requests.length > 0));
     assert.equal(trace.inputs.ingestDigest, january.ingest.digest);
+    // Positions and working orders were read with the closing balance snapshot.
+    const statementJson = JSON.parse(readFileSync(path.join(statements.dir, files.find((f) => f.endsWith('.json'))!), 'utf8'));
+    assert.ok(Array.isArray(statementJson.positions) && Array.isArray(statementJson.workingOrders), 'positions and working orders at period end');
+    assert.equal(statementJson.positionsAt, january.rollForward.anchors.closing?.snapshotAt);
     const link = await mongo.db.collection<AuditLink>(AUDIT_CHAIN).findOne({ accountId, seq: 1 });
     assert.equal(link?.prevHash, GENESIS_HASH);
     assert.equal(link?.hash, statements.chainHash);
