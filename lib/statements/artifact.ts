@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -31,10 +31,14 @@ export async function writeArtifact(dir: string, file: string, produce: (out: Wr
   const written = pipeline(tap, createWriteStream(partial));
   try {
     await produce(tap);
-  } finally {
     if (!tap.writableEnded) tap.end();
+    await written;
+  } catch (error) {
+    tap.destroy();
+    await written.catch(() => undefined);
+    await rm(partial, { force: true });
+    throw error;
   }
-  await written;
   await rename(partial, target);
   return { file, sha256: hash.digest('hex'), bytes };
 }

@@ -1,5 +1,6 @@
 import type { Artifact } from './artifact';
 import { writeCsvStatement } from './csv';
+import { writeHledgerJournal } from './hledger';
 import { writeJsonStatement } from './json';
 import type { StatementSource } from './model';
 import { writeXlsxStatement } from './xlsx';
@@ -11,6 +12,7 @@ export const STATEMENT_FORMATS = {
   csv: (source, dir, base) => writeCsvStatement(source, dir, base),
   json: (source, dir, base) => writeJsonStatement(source, dir, base),
   xlsx: async (source, dir, base) => [await writeXlsxStatement(source, dir, base)],
+  hledger: (source, dir, base) => writeHledgerJournal(source, dir, base),
 } satisfies Record<string, Writer>;
 
 export type StatementFormat = keyof typeof STATEMENT_FORMATS;

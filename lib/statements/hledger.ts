@@ -18,8 +18,8 @@
  * Postings: the broker cash account moves by the line's signed amount (the broker's fact, which
  * the running balance sums); the other account of the ledger entry takes the opposite amount. When
  * the entry puts cash on the other side than the amount's sign, the transaction says so in a
- * `ledger-sides:` comment instead of letting the cash balance drift. Lines the ledger did not post
- * (quarantined, both accounts empty) go against `equity:unposted`.
+ * `ledger-sides:` comment instead of letting the cash balance drift. Lines with no ledger entry
+ * (quarantined, or a zero amount: both accounts empty) go against `equity:unposted`.
  *
  * Account names are `<top>:<code> <name>`: top-level `assets`, `liabilities`, `equity`, `income`,
  * `expenses` from the account's type in the statement's totals, else from the default chart's
@@ -37,15 +37,21 @@ const AMOUNT_COLUMN_CHARS = 12;
 /** More distinct accounts or currencies than any chart has means the input is broken. */
 const MAX_DECLARATIONS = 10_000;
 
-const TOP_LEVEL_BY_TYPE: Record<string, string> = {
-  asset: 'assets',
-  liability: 'liabilities',
-  equity: 'equity',
-  income: 'income',
-  revenue: 'income',
-  expense: 'expenses',
-};
-const TOP_LEVEL_BY_FIRST_DIGIT: Record<string, string> = { '1': 'assets', '2': 'liabilities', '3': 'equity', '4': 'income', '5': 'expenses' };
+const TOP_LEVEL_BY_TYPE = new Map([
+  ['asset', 'assets'],
+  ['liability', 'liabilities'],
+  ['equity', 'equity'],
+  ['income', 'income'],
+  ['revenue', 'income'],
+  ['expense', 'expenses'],
+]);
+const TOP_LEVEL_BY_FIRST_DIGIT = new Map([
+  ['1', 'assets'],
+  ['2', 'liabilities'],
+  ['3', 'equity'],
+  ['4', 'income'],
+  ['5', 'expenses'],
+]);
 
 /** Writes `<baseName>.journal`. */
 export async function writeHledgerJournal(source: StatementSource, dir: string, baseName: string): Promise<Artifact[]> {
@@ -121,7 +127,7 @@ function lineTransaction(line: StatementLine, cashCode: string, cash: string, co
       `key: ${tagValue(line.key)}`,
     ].join(', '),
   ];
-  if (sides.counterCode === undefined) comments.push('unposted: the ledger has no entry for this line (quarantined)');
+  if (sides.counterCode === undefined) comments.push(`unposted: ${unpostedReason(line)}`);
   if (sides.inverted) {
     comments.push(`ledger-sides: inverted (Dr ${tagValue(line.debitAccount)} / Cr ${tagValue(line.creditAccount)} for a cash movement of ${line.amount}); posted by the sign of the amount`);
   }
@@ -145,6 +151,12 @@ function ledgerSides(line: StatementLine, cashCode: string): { counterCode: stri
   throw new StatementRenderError(`line ${line.line}: the ledger entry (Dr '${debit}' / Cr '${credit}') does not have the broker cash account ${cashCode} on exactly one side`);
 }
 
+function unpostedReason(line: StatementLine): string {
+  if (line.matchStatus === 'QUARANTINED') return 'the ledger has no entry for this line (quarantined)';
+  if (!/[1-9]/.test(line.amount)) return 'a zero amount, which the ledger posts to no account';
+  return 'the ledger has no entry for this line';
+}
+
 /** The accounts of the journal: names from the header and totals, declared once each, in a stable order. */
 class JournalAccounts {
   private readonly known = new Map<string, { name: string; type: string }>();
@@ -161,7 +173,7 @@ class JournalAccounts {
 
   nameOf(code: string): string {
     const info = this.known.get(code);
-    const top = TOP_LEVEL_BY_TYPE[info?.type.toLowerCase() ?? ''] ?? TOP_LEVEL_BY_FIRST_DIGIT[code.charAt(0)] ?? 'unclassified';
+    const top = TOP_LEVEL_BY_TYPE.get(info?.type.toLowerCase() ?? '') ?? TOP_LEVEL_BY_FIRST_DIGIT.get(code.charAt(0)) ?? 'unclassified';
     const leaf = accountSegment(info === undefined || info.name === '' ? code : `${code} ${info.name}`);
     if (leaf === '') throw new StatementRenderError(`account code '${code}' has no printable characters`);
     return `${top}:${leaf}`;

@@ -116,6 +116,7 @@ export function statementHead(s: Statement) {
       currency: o.currency,
       createdAtUtc: o.createdAtUtc,
     })) ?? null,
+    positionsAt: s.positionsAt ?? null,
     notes: s.notes.map((n) => ({ title: n.title, text: n.text })),
     audit: { rawInputsSha256: audit.rawInputsSha256, chainHead: audit.chainHead, codeVersion: audit.codeVersion },
     lineCount: s.lineCount,

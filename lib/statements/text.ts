@@ -19,10 +19,6 @@ export class StatementRenderError extends Error {
  */
 const DECIMAL_TEXT = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 
-export function isPlainDecimal(value: string): boolean {
-  return DECIMAL_TEXT.test(value);
-}
-
 /** Returns `value` unchanged when it is a plain decimal; otherwise throws, naming `what`. */
 export function assertDecimal(value: string, what: string): string {
   if (!DECIMAL_TEXT.test(value)) throw new StatementRenderError(`${what} is not a plain decimal: '${value}'`);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -63,7 +64,7 @@ describe('statements of a run: written by the workflow, reproducible, verifiable
     const statements = january.statements;
     assert.ok(statements, 'the summary names the statements');
     const files = statements.artifacts.map((a) => a.file);
-    for (const extension of ['-activity.csv', '-totals.csv', '-exceptions.csv', '.json', '.xlsx']) assert.ok(files.some((f) => f.endsWith(extension)), `${extension} in ${files.join(', ')}`);
+    for (const extension of ['-activity.csv', '-totals.csv', '-exceptions.csv', '.json', '.xlsx', '.journal']) assert.ok(files.some((f) => f.endsWith(extension)), `${extension} in ${files.join(', ')}`);
     const result = await verify(statements.dir);
     assert.deepEqual(failed(result), []);
     assert.equal(result.againstStore, true);
@@ -72,6 +73,11 @@ describe('statements of a run: written by the workflow, reproducible, verifiable
     assert.equal(trace.windows.length, january.ingest.windows);
     assert.ok(trace.windows.every((w: { requests: unknown[] }) => w.requests.length > 0));
     assert.equal(trace.inputs.ingestDigest, january.ingest.digest);
+    // An independent accounting tool re-checks every running balance and the closing balance.
+    const journal = path.join(statements.dir, files.find((f) => f.endsWith('.journal'))!);
+    execFileSync('hledger', ['-f', journal, 'check', 'ordereddates'], { stdio: 'pipe' });
+    const cash = execFileSync('hledger', ['-f', journal, 'bal', '1100', '--flat', '--no-total', '-N'], { encoding: 'utf8' });
+    assert.match(cash, new RegExp(`${january.rollForward.closing!.replace('.', '\\.')}`));
     // Positions and working orders were read with the closing balance snapshot.
     const statementJson = JSON.parse(readFileSync(path.join(statements.dir, files.find((f) => f.endsWith('.json'))!), 'utf8'));
     assert.ok(Array.isArray(statementJson.positions) && Array.isArray(statementJson.workingOrders), 'positions and working orders at period end');
