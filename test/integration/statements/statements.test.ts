@@ -14,6 +14,7 @@ import type { MongoHandle } from '../../../lib/store/mongo';
 import { TRANSACTIONS, type TransactionDocument } from '../../../lib/store/transactions';
 import type { reconcileAccountPeriod, ReconcileSummary } from '../../../workflows/reconcile-account-period';
 import { reconcileWorkflowId } from '../../../workflows/reconcile-account-period';
+import { recon } from '../../helpers/recon-cli';
 import { quietLog, startSimulatorWithClient, type SimulatorFixture } from '../../helpers/simulator';
 import { openTestDatabase, startTestWorker, testStack, type TestWorkerContext } from '../../helpers/stack';
 
@@ -26,6 +27,7 @@ describe('statements of a run: written by the workflow, reproducible, verifiable
   let ctx: TestWorkerContext;
   let accountId: string;
   let january: ReconcileSummary;
+  let stack: ReturnType<typeof testStack>;
 
   const setClock = (atMs: number) => {
     fixture.simulator.core.clock.freeze(atMs);
@@ -41,7 +43,7 @@ describe('statements of a run: written by the workflow, reproducible, verifiable
   const failed = (result: Awaited<ReturnType<typeof verify>>) => result.checks.filter((c) => !c.ok).map((c) => c.check);
 
   before(async () => {
-    const stack = testStack();
+    stack = testStack();
     mongo = await openTestDatabase(stack, 'statements');
     await ensureIndexes(mongo.db);
     fixture = await startSimulatorWithClient({ seed: SEED, transactionsPerMonth: 300 });
@@ -94,6 +96,24 @@ describe('statements of a run: written by the workflow, reproducible, verifiable
     assert.equal(again.chain.hash, january.statements!.chainHash);
     assert.equal(await mongo.db.collection(AUDIT_CHAIN).countDocuments({ accountId }), 1);
     assert.deepEqual(failed(await verify(again.dir)), []);
+  });
+
+  test('recon verify, as a user runs it: exit 0 on the files as written, 1 naming a flipped byte', async () => {
+    const dir = january.statements!.dir;
+    const env = { MONGODB_URI: stack.mongoUri, MONGODB_DB: mongo.db.databaseName };
+    const clean = await recon(env, 'verify', dir);
+    assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+    assert.match(clean.stdout, /Verified: .* and the store still says so/);
+    const file = path.join(dir, 'trace.json');
+    const original = readFileSync(file);
+    writeFileSync(file, Buffer.concat([original.subarray(0, 10), Buffer.from([original[10]! ^ 0x20]), original.subarray(11)]));
+    try {
+      const tampered = await recon(env, 'verify', dir);
+      assert.equal(tampered.code, 1);
+      assert.match(tampered.stdout, /FAIL {2}trace\.json: was changed/);
+    } finally {
+      writeFileSync(file, original);
+    }
   });
 
   test('a flipped byte in any file is named', async () => {
