@@ -3,6 +3,7 @@ import { writeCsvStatement } from './csv';
 import { writeHledgerJournal } from './hledger';
 import { writeJsonStatement } from './json';
 import type { StatementSource } from './model';
+import { writePdfStatement } from './pdf';
 import { writeXlsxStatement } from './xlsx';
 
 type Writer = (source: StatementSource, dir: string, baseName: string) => Promise<Artifact[]>;
@@ -12,6 +13,7 @@ export const STATEMENT_FORMATS = {
   csv: (source, dir, base) => writeCsvStatement(source, dir, base),
   json: (source, dir, base) => writeJsonStatement(source, dir, base),
   xlsx: async (source, dir, base) => [await writeXlsxStatement(source, dir, base)],
+  pdf: async (source, dir, base) => [await writePdfStatement(source, dir, base)],
   hledger: (source, dir, base) => writeHledgerJournal(source, dir, base),
 } satisfies Record<string, Writer>;
 

@@ -7,7 +7,9 @@
  * height and every activity page holds `ACTIVITY_ROWS_PER_PAGE` rows, so the activity section takes
  * `activityPageCount(lineCount)` pages whatever the lines say; the other sections (title block,
  * roll-forward, totals, reconciliation, positions, notes, audit) are small, in memory, and laid out
- * here in full — each wrapped cell is cut at `CELL_LINES_MAX` lines so no row outgrows a page.
+ * here in full. Paragraphs (notes, verdict, reasons) flow over as many lines and pages as they
+ * need; a wrapped table cell is cut at `CELL_LINES_MAX` lines (ending in "…") so that no table row
+ * outgrows a page — the CSV, JSON and XLSX statements carry the whole text.
  *
  * Page order: front sections, then the activity detail (from a fresh page), then notes and audit
  * (from a fresh page).
@@ -20,15 +22,15 @@ import type { Statement, StatementLine } from './model';
 export const PAGE_WIDTH = 841.89;
 export const PAGE_HEIGHT = 595.28;
 const MARGIN_X = 28;
-export const CONTENT_LEFT = MARGIN_X;
-export const CONTENT_RIGHT = PAGE_WIDTH - MARGIN_X;
+const CONTENT_LEFT = MARGIN_X;
+const CONTENT_RIGHT = PAGE_WIDTH - MARGIN_X;
 const CONTENT_WIDTH = CONTENT_RIGHT - CONTENT_LEFT;
 const RUNNING_HEADER_Y = 18;
 const RUNNING_RULE_Y = 30;
-export const BODY_TOP = 42;
+const BODY_TOP = 42;
 const FOOTER_RULE_Y = PAGE_HEIGHT - 30;
 const FOOTER_TEXT_Y = PAGE_HEIGHT - 24;
-export const BODY_BOTTOM = FOOTER_RULE_Y - 6;
+const BODY_BOTTOM = FOOTER_RULE_Y - 6;
 
 const BODY_SIZE = 8.5;
 const BODY_LINE = 11;
@@ -174,6 +176,14 @@ export function formatInstant(iso: string): string {
 function formatInstantBare(iso: string): string {
   const text = formatInstant(iso);
   return text.endsWith(' UTC') ? text.slice(0, -4) : text;
+}
+
+/** Local wall-clock time to the minute with its offset: for reading; the UTC column is exact. */
+function formatLocalMinute(iso: string): string {
+  const match = INSTANT.exec(iso);
+  if (!match) return iso;
+  const [, date, time, , zone] = match as unknown as [string, string, string, string | undefined, string];
+  return `${date} ${time.slice(0, 5)} ${zone === 'Z' ? 'UTC' : zone}`;
 }
 
 /** Widest Helvetica glyph (`@`) is 1.015 em: shorter strings surely fit without measuring. */
@@ -333,21 +343,21 @@ class Flow {
   }
 
   paragraph(value: string, font: FontKey = 'regular', color: string = COLOR.text, indent = 0): void {
-    for (const line of wrapText(winAnsi(value), CONTENT_WIDTH - indent, font, BODY_SIZE, this.measure)) {
+    // Paragraphs (notes, disclosures, reasons) are never cut: they flow line by line over pages.
+    for (const line of wrapText(winAnsi(value), CONTENT_WIDTH - indent, font, BODY_SIZE, this.measure, Number.POSITIVE_INFINITY)) {
       this.ensure(BODY_LINE);
       this.ops.push(text(CONTENT_LEFT + indent, this.y, line, font, BODY_SIZE, color));
       this.y += BODY_LINE;
     }
   }
 
-  /** Label/value rows in one or more side-by-side groups (`groups` columns of pairs). */
-  fields(pairs: Array<[string, string]>, options: { groups?: number; labelWidth?: number } = {}): void {
-    const groups = options.groups ?? 1;
-    const labelWidth = options.labelWidth ?? 150;
-    const groupWidth = (CONTENT_WIDTH - (groups - 1) * 18) / groups;
-    const rows = Math.ceil(pairs.length / groups);
+  /** Label/value rows; several groups of them are set side by side, each its own column. */
+  fields(groups: Array<Array<[string, string]>>, labelWidth = 150): void {
+    const gap = 18;
+    const groupWidth = (CONTENT_WIDTH - (groups.length - 1) * gap) / groups.length;
+    const rows = Math.max(...groups.map((g) => g.length));
     for (let r = 0; r < rows; r++) {
-      const cells = Array.from({ length: groups }, (_, g) => pairs[g * rows + r]).map((pair) =>
+      const cells = groups.map((group) => group[r]).map((pair) =>
         pair ? { label: wrapText(winAnsi(pair[0]), labelWidth - CELL_PAD_X, 'bold', BODY_SIZE, this.measure, 3), value: wrapText(winAnsi(pair[1]), groupWidth - labelWidth, 'regular', BODY_SIZE, this.measure) } : undefined,
       );
       const lines = Math.max(1, ...cells.map((c) => (c ? Math.max(c.label.length, c.value.length) : 0)));
@@ -355,7 +365,7 @@ class Flow {
       this.ensure(height);
       cells.forEach((cell, g) => {
         if (!cell) return;
-        const x = CONTENT_LEFT + g * (groupWidth + 18);
+        const x = CONTENT_LEFT + g * (groupWidth + gap);
         cell.label.forEach((line, i) => this.ops.push(text(x, this.y + i * BODY_LINE, line, 'bold', BODY_SIZE, COLOR.muted)));
         cell.value.forEach((line, i) => this.ops.push(text(x + labelWidth, this.y + i * BODY_LINE, line)));
       });
@@ -433,24 +443,28 @@ function layoutFront(statement: Statement, measure: TextMeasure): DrawOp[][] {
   flow.heading('Statement details');
   flow.fields(
     [
-      ['Legal entity', h.legalEntity],
-      ['Broker', h.broker],
-      ['Broker account id', h.brokerAccountId],
-      ['Internal account', `${h.internalAccount.code} ${h.internalAccount.name}`],
-      ['Base currency', h.baseCurrency],
-      ['Period', h.period],
-      ['Period start (inclusive)', formatInstant(h.periodStart)],
-      ['Period end (exclusive)', formatInstant(h.periodEnd)],
-      ['Generated at', formatInstant(h.generatedAt)],
-      ['Run id', h.runId],
-      ['Temporal workflow id', h.workflowId],
-      ['Temporal run id', h.temporalRunId],
-      ['Code version', h.codeVersion],
-      ['Time zone', h.timeZone],
+      [
+        ['Legal entity', h.legalEntity],
+        ['Broker', h.broker],
+        ['Broker account id', h.brokerAccountId],
+        ['Internal account', `${h.internalAccount.code} ${h.internalAccount.name}`],
+        ['Base currency', h.baseCurrency],
+        ['Time zone', h.timeZone],
+      ],
+      [
+        ['Period', h.period],
+        ['Period start (inclusive)', formatInstant(h.periodStart)],
+        ['Period end (exclusive)', formatInstant(h.periodEnd)],
+        ['Generated at', formatInstant(h.generatedAt)],
+        ['Run id', h.runId],
+        ['Temporal workflow id', h.workflowId],
+        ['Temporal run id', h.temporalRunId],
+        ['Code version', h.codeVersion],
+      ],
     ],
-    { groups: 2, labelWidth: 120 },
+    120,
   );
-  flow.fields([['Cut-off rule', h.cutOffRule]], { labelWidth: 120 });
+  flow.fields([[['Cut-off rule', h.cutOffRule]]], 120);
 
   flow.heading(`Cash roll-forward (${h.baseCurrency})`, BODY_LINE * 6);
   const last = rf.lines.length - 1;
@@ -469,7 +483,7 @@ function layoutFront(statement: Statement, measure: TextMeasure): DrawOp[][] {
     'Cash roll-forward',
   );
   flow.space(6);
-  flow.fields(
+  flow.fields([
     [
       ['Opening balance source', rf.openingSource],
       ['Computed closing balance', `${formatAmount(rf.computedClosing)} ${h.baseCurrency}`],
@@ -477,8 +491,7 @@ function layoutFront(statement: Statement, measure: TextMeasure): DrawOp[][] {
       ['Closing balance source', rf.closingSource ?? 'none'],
       ['Difference', rf.difference === undefined ? 'not available' : `${formatAmount(rf.difference)} ${h.baseCurrency}`],
     ],
-    { labelWidth: 150 },
-  );
+  ]);
   flow.space(4);
   flow.paragraph(`${rf.status}: ${rf.verdict}`, 'bold', STATUS_COLOR[rf.status]);
   for (const reason of rf.reasons) flow.paragraph(`• ${reason}`, 'regular', COLOR.text, 10);
@@ -509,20 +522,21 @@ function layoutFront(statement: Statement, measure: TextMeasure): DrawOp[][] {
   );
 
   flow.heading('Reconciliation with the books');
-  flow.fields(
+  flow.fields([
     [
       ['Broker records', formatCount(rec.brokerRecords)],
       ['Book entries', formatCount(rec.bookEntries)],
       ['Matches', formatCount(rec.matches)],
       ['Matched broker records', formatCount(rec.matchedBrokerRecords)],
+    ],
+    [
       ...Object.entries(rec.exceptionsByKind)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([kind, count]): [string, string] => [`Exceptions: ${kind}`, formatCount(count)]),
       ['Matching rules version', rec.rulesVersion],
       ['Roll-forward difference', rf.difference === undefined ? 'not available' : `${formatAmount(rf.difference)} ${h.baseCurrency}`],
     ],
-    { groups: 2, labelWidth: 150 },
-  );
+  ]);
   flow.subheading(`Exceptions (${statement.exceptions.length}): the reason and the matching rule that decided each`);
   if (statement.exceptions.length === 0) flow.paragraph('No exceptions: every broker record and book entry matched.', 'italic', COLOR.muted);
   else
@@ -590,7 +604,7 @@ function layoutBack(statement: Statement, measure: TextMeasure): DrawOp[][] {
     flow.space(5);
   }
   flow.heading('Audit');
-  flow.fields(
+  flow.fields([
     [
       ['Raw inputs SHA-256', audit.rawInputsSha256],
       ['Hash-chain head', audit.chainHead],
@@ -601,8 +615,7 @@ function layoutBack(statement: Statement, measure: TextMeasure): DrawOp[][] {
       ['Generated at', formatInstant(h.generatedAt)],
       ['Activity lines', formatCount(statement.lineCount)],
     ],
-    { labelWidth: 150 },
-  );
+  ]);
   return flow.pages;
 }
 
@@ -622,12 +635,12 @@ interface ActivityColumn {
 const LINE_COLUMN_WIDTH = 32;
 const ACTIVITY_COLUMNS: ActivityColumn[] = [
   { header: 'Line', width: LINE_COLUMN_WIDTH, align: 'right', value: (l) => String(l.line) },
-  { header: 'Booked (UTC)', width: 76, value: (l) => formatInstantBare(l.bookedAtUtc) },
-  { header: 'Booked (local)', width: 100, value: (l) => formatInstant(l.bookedAtLocal) },
-  { header: 'Reference', width: 60, value: (l) => l.reference },
+  { header: 'Booked (UTC)', width: 96, value: (l) => formatInstantBare(l.bookedAtUtc) },
+  { header: 'Booked (local)', width: 92, value: (l) => formatLocalMinute(l.bookedAtLocal) },
+  { header: 'Reference', width: 58, value: (l) => l.reference },
   { header: 'Type', width: 86, value: (l) => l.transactionType },
-  { header: 'Instrument', width: 52, value: (l) => l.instrument },
-  { header: 'Note', width: 112, value: (l) => l.note },
+  { header: 'Instrument', width: 62, value: (l) => l.instrument },
+  { header: 'Note', width: 92, value: (l) => l.note },
   { header: 'Amount', width: 62, align: 'right', value: (l) => formatAmount(l.amount) },
   { header: 'Cur.', width: 24, value: (l) => l.currency },
   { header: 'Balance', width: 66, align: 'right', value: (l) => formatAmount(l.runningBalance) },

@@ -7,8 +7,9 @@
  * row per line), Totals (by transaction type and by ledger account), Exceptions, Positions and
  * Working orders (at period end, when the run captured them).
  *
- * Cells are typed: amounts are numbers shown at the currency's scale, instants are Excel dates
- * (UTC) with the local time beside them as text. Excel stores numbers as IEEE doubles and shows 15
+ * Cells are typed: amounts are numbers shown with their own decimals (the currency's scale, or
+ * more when the broker reported more), instants are Excel dates (UTC) with the local time beside
+ * them as text. Excel stores numbers as IEEE doubles and shows 15
  * significant digits; a decimal of at most 15 significant digits converts to a double and back
  * exactly, so `excelNumber` accepts those and throws on anything longer rather than round it.
  *
@@ -74,17 +75,26 @@ function excelDate(iso: string): Date {
   return date;
 }
 
-/** Decimals written in a decimal string ("2634.15" → 2): the format that shows it exactly. */
+/** Decimals written in a decimal string ("2634.15" → 2). */
 function decimalsOf(text: string): number {
   const point = text.indexOf('.');
   return point < 0 ? 0 : text.length - point - 1;
+}
+
+/**
+ * The format that shows an amount exactly: its own decimals. Amounts come at least at the
+ * currency's scale (`#,##0.00;-#,##0.00` for USD), with more decimals only when the broker
+ * reported more — shown, not rounded away.
+ */
+export function exactFormat(text: string): string {
+  return amountFormat(decimalsOf(text.trim()));
 }
 
 export async function writeXlsxStatement(source: StatementSource, dir: string, baseName: string, options: XlsxStatementOptions = {}): Promise<Artifact> {
   return writeArtifact(dir, `${baseName}.xlsx`, (out) => renderXlsxStatement(source, out, options));
 }
 
-/** Writes the workbook to `out` (does not end it; the zip finishes with its central directory). */
+/** Writes the workbook to `out`; the zip ends `out` after its central directory. */
 export async function renderXlsxStatement(source: StatementSource, out: Writable, options: XlsxStatementOptions = {}): Promise<void> {
   const { statement } = source;
   const rowsPerFlush = options.rowsPerFlush ?? ROWS_PER_FLUSH_DEFAULT;
@@ -97,14 +107,19 @@ export async function renderXlsxStatement(source: StatementSource, out: Writable
   workbook.title = statementTitle(statement);
   workbook.company = statement.header.legalEntity;
 
-  // Sheets are written one after the other: each is a zip entry, and the zip takes them in order.
-  writeSummarySheet(workbook.addWorksheet('Summary'), statement);
-  await writeActivitySheet(workbook, statement, source.lines(), rowsPerFlush);
-  writeTotalsSheet(workbook, statement);
-  writeExceptionsSheet(workbook, statement);
-  writePositionsSheet(workbook, statement);
-  writeWorkingOrdersSheet(workbook, statement);
-  await workbook.commit();
+  try {
+    // Sheets are written one after the other: each is a zip entry, and the zip takes them in order.
+    writeSummarySheet(workbook.addWorksheet('Summary'), statement);
+    await writeActivitySheet(workbook, statement, source.lines(), rowsPerFlush);
+    writeTotalsSheet(workbook, statement);
+    writeExceptionsSheet(workbook, statement);
+    writePositionsSheet(workbook, statement);
+    writeWorkingOrdersSheet(workbook, statement);
+    await workbook.commit();
+  } catch (error) {
+    workbook.abandon(out);
+    throw error;
+  }
   workbook.assertZipEntriesPinned();
 }
 
@@ -127,6 +142,8 @@ interface WorkbookWriterInternals {
   zip: {
     append(source: unknown, data: ArchiverEntryData): unknown;
     on(event: 'entry', listener: (data: ArchiverEntryData) => void): unknown;
+    unpipe(destination: Writable): unknown;
+    abort(): unknown;
   };
 }
 
@@ -165,6 +182,13 @@ class ReproducibleWorkbookWriter extends excelStream.xlsx.WorkbookWriter {
   override addOfficeRels(): Promise<void> {
     pinZipEntryDates(this);
     return super.addOfficeRels();
+  }
+
+  /** Stops the zip writing to `out` (the caller ends it and discards the partial file). */
+  abandon(out: Writable): void {
+    const { zip } = this as unknown as WorkbookWriterInternals;
+    zip.unpipe(out);
+    zip.abort();
   }
 
   assertZipEntriesPinned(): void {
@@ -220,14 +244,13 @@ function blankRow(sheet: Worksheet): void {
 /** Header, cash roll-forward with its verdict, reconciliation counts, notes and audit. */
 function writeSummarySheet(sheet: Worksheet, statement: Statement): void {
   const { header: h, rollForward: rf, reconciliation: rec, audit } = statement;
-  const money = amountFormat(h.scale);
   sheet.columns = [{ width: 34 }, { width: 100 }];
   const field = (label: string, value: Cell, format?: string) => addRow(sheet, [label, value], { alignment: TOP, formats: [undefined, format] });
   const text = (label: string, value: string) => addRow(sheet, [label, value], { alignment: WRAP });
 
   addRow(sheet, [statementTitle(statement)], { font: TITLE });
   blankRow(sheet);
-  addRow(sheet, ['Header'], { font: HEADING });
+  addRow(sheet, ['Statement details'], { font: HEADING });
   field('Legal entity', h.legalEntity);
   field('Broker', h.broker);
   field('Broker account id', h.brokerAccountId);
@@ -248,16 +271,17 @@ function writeSummarySheet(sheet: Worksheet, statement: Statement): void {
   addRow(sheet, [`Cash roll-forward (${h.baseCurrency})`], { font: HEADING });
   for (const line of rf.lines) {
     const row = sheet.addRow([line.label, excelNumber(line.amount)]);
-    row.getCell(2).numFmt = money;
+    row.getCell(2).numFmt = exactFormat(line.amount);
     if (line.level === 1) row.getCell(1).alignment = INDENT;
     if (line.level === 0 && (line === rf.lines[0] || line === rf.lines[rf.lines.length - 1])) row.font = BOLD;
     row.commit();
   }
   field('Opening balance source', rf.openingSource);
-  field('Computed closing balance', excelNumber(rf.computedClosing), money);
-  field('Broker closing balance', rf.closing === undefined ? 'not available' : excelNumber(rf.closing), rf.closing === undefined ? undefined : money);
+  const amountField = (label: string, amount: string | undefined) => (amount === undefined ? field(label, 'not available') : field(label, excelNumber(amount), exactFormat(amount)));
+  amountField('Computed closing balance', rf.computedClosing);
+  amountField('Broker closing balance', rf.closing);
   field('Closing balance source', rf.closingSource ?? 'none');
-  field('Roll-forward difference', rf.difference === undefined ? 'not available' : excelNumber(rf.difference), rf.difference === undefined ? undefined : money);
+  amountField('Roll-forward difference', rf.difference);
   addRow(sheet, ['Status', rf.status], { font: BOLD });
   addRow(sheet, ['Verdict', rf.verdict], { font: BOLD, alignment: WRAP });
   for (const reason of rf.reasons) text('Reason', reason);
@@ -339,15 +363,16 @@ async function writeActivitySheet(
   lines: AsyncIterable<StatementLine>,
   rowsPerFlush: number,
 ): Promise<void> {
-  const money = amountFormat(statement.header.scale);
-  const sheet = addDataSheet(workbook, 'Activity', ACTIVITY_COLUMNS(statement.header.baseCurrency, money));
+  const { scale } = statement.header;
+  const sheet = addDataSheet(workbook, 'Activity', ACTIVITY_COLUMNS(statement.header.baseCurrency, amountFormat(scale)));
   let written = 0;
   for await (const line of lines) {
     written++;
     if (written > statement.lineCount) throw new Error(`the statement has ${statement.lineCount} lines but its line stream yields more`);
     const row = sheet.addRow(activityRow(line));
-    // A line in another currency keeps its own decimals; base-currency lines use the column format.
-    if (line.currency !== statement.header.baseCurrency) row.getCell(8).numFmt = amountFormat(decimalsOf(line.amount));
+    // The columns show the currency's scale; an amount with other decimals gets its own format.
+    if (decimalsOf(line.amount) !== scale) row.getCell(8).numFmt = exactFormat(line.amount);
+    if (decimalsOf(line.runningBalance) !== scale) row.getCell(10).numFmt = exactFormat(line.runningBalance);
     row.commit();
     if (written % rowsPerFlush === 0) await untilCompressorCatchesUp(sheet);
   }
@@ -400,13 +425,28 @@ function writeTotalsSheet(workbook: WorkbookWriter, statement: Statement): void 
   for (let i = 0; i < rows; i++) {
     const type = statement.totalsByType[i];
     const account = statement.totalsByAccount[i];
-    sheet
-      .addRow([
+    addRow(
+      sheet,
+      [
         ...(type ? [type.transactionType, type.count, excelNumber(type.amount)] : [null, null, null]),
         null,
         ...(account ? [account.code, account.name, account.type, excelNumber(account.debit), excelNumber(account.credit), excelNumber(account.net)] : []),
-      ])
-      .commit();
+      ],
+      {
+        formats: [
+          undefined,
+          undefined,
+          type && exactFormat(type.amount),
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          account && exactFormat(account.debit),
+          account && exactFormat(account.credit),
+          account && exactFormat(account.net),
+        ],
+      },
+    );
   }
   sheet.commit();
 }
@@ -442,7 +482,7 @@ function writePositionsSheet(workbook: WorkbookWriter, statement: Statement): vo
   else if (statement.positions.length === 0) addRow(sheet, ['No open positions at period end.']);
   for (const p of statement.positions ?? []) {
     addRow(sheet, [p.dealId, p.epic, p.direction, excelNumber(p.size), excelNumber(p.level), p.currency, excelNumber(p.unrealisedPnl), excelDate(p.openedAtUtc)], {
-      formats: [undefined, undefined, undefined, amountFormat(decimalsOf(p.size)), amountFormat(decimalsOf(p.level)), undefined, amountFormat(decimalsOf(p.unrealisedPnl))],
+      formats: [undefined, undefined, undefined, exactFormat(p.size), exactFormat(p.level), undefined, exactFormat(p.unrealisedPnl)],
     });
   }
   sheet.commit();
@@ -463,7 +503,7 @@ function writeWorkingOrdersSheet(workbook: WorkbookWriter, statement: Statement)
   else if (statement.workingOrders.length === 0) addRow(sheet, ['No working orders at period end.']);
   for (const o of statement.workingOrders ?? []) {
     addRow(sheet, [o.dealId, o.epic, o.direction, o.type, excelNumber(o.size), excelNumber(o.level), o.currency, excelDate(o.createdAtUtc)], {
-      formats: [undefined, undefined, undefined, undefined, amountFormat(decimalsOf(o.size)), amountFormat(decimalsOf(o.level))],
+      formats: [undefined, undefined, undefined, undefined, exactFormat(o.size), exactFormat(o.level)],
     });
   }
   sheet.commit();

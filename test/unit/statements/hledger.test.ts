@@ -4,7 +4,7 @@
  * reason, where hledger is not installed.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,14 +22,6 @@ const execFileAsync = promisify(execFile);
 const GOLDEN_DIR = path.join(__dirname, 'golden');
 const CASH_ACCOUNT = 'assets:1100 Broker cash – Capital.com';
 
-function hledgerVersion(): string | undefined {
-  try {
-    return execFileSync('hledger', ['--version'], { encoding: 'utf8' }).trim();
-  } catch {
-    return undefined;
-  }
-}
-const noHledger = hledgerVersion() === undefined ? 'hledger is not installed' : false;
 
 const dirs: string[] = [];
 after(async () => {
@@ -107,7 +99,7 @@ describe('hledger journal of the 12-line sample', () => {
     assert.ok(first.bytes.equals(second.bytes));
   });
 
-  test('hledger check -s ordereddates passes, and bal on the cash account equals the statement closing balance', { skip: noHledger }, async () => {
+  test('hledger check -s ordereddates passes, and bal on the cash account equals the statement closing balance', async () => {
     const sample = sampleStatement(12);
     const { file } = await render(sample);
     await hledger('-f', file, 'check', '-s', 'ordereddates');
@@ -117,7 +109,7 @@ describe('hledger journal of the 12-line sample', () => {
     assert.ok(toDecimal(balance.replace(/ USD$/, '')).equals(toDecimal(closing)), `${balance} = ${closing}`);
   });
 
-  test('opening and closing are balance assertions hledger enforces: the sample with no lines closes at the opening', { skip: noHledger }, async () => {
+  test('opening and closing are balance assertions hledger enforces: the sample with no lines closes at the opening', async () => {
     const { file, bytes } = await render(sampleStatement(0));
     assert.match(bytes.toString('utf8'), /assets:1100 Broker cash – Capital\.com +10000\.00 USD = 10000\.00 USD\n/);
     await hledger('-f', file, 'check', '-s', 'ordereddates');
@@ -126,7 +118,7 @@ describe('hledger journal of the 12-line sample', () => {
 });
 
 describe('hledger journal catches what does not add up', () => {
-  test('a running balance one cent off fails the check at that line', { skip: noHledger }, async () => {
+  test('a running balance one cent off fails the check at that line', async () => {
     const sample = sampleStatement(6);
     const lines = await linesOf(sample);
     const tampered = lines.map((line, i) => (i === 3 ? { ...line, runningBalance: toDecimal(line.runningBalance).plus('0.01').toFixed(2) } : line));
@@ -148,7 +140,7 @@ describe('hledger journal catches what does not add up', () => {
 });
 
 describe('hledger journal of awkward input', () => {
-  test('summer time: a line booked 23:30 UTC on 30 June belongs to July and is dated 2025-07-01; the closing is dated 2025-07-31', { skip: noHledger }, async () => {
+  test('summer time: a line booked 23:30 UTC on 30 June belongs to July and is dated 2025-07-01; the closing is dated 2025-07-31', async () => {
     const sample = sampleStatement(1);
     const [line] = await linesOf(sample);
     const statement: Statement = {
@@ -165,7 +157,7 @@ describe('hledger journal of awkward input', () => {
     await hledger('-f', file, 'check', '-s', 'ordereddates');
   });
 
-  test('descriptions, comments and account names cannot break out: ; | newlines, include, colons, quarantined and zero lines, odd currencies', { skip: noHledger }, async () => {
+  test('descriptions, comments and account names cannot break out: ; | newlines, include, colons, quarantined and zero lines, odd currencies', async () => {
     const sample = sampleStatement(4);
     const lines = await linesOf(sample);
     const hostile: StatementLine[] = [
@@ -181,7 +173,7 @@ describe('hledger journal of awkward input', () => {
       header: { ...sample.statement.header, legalEntity: 'Evil\ninclude /etc/passwd\nLtd', cutOffRule: 'a\r\n2025-01-01 x' },
       rollForward: { ...sample.statement.rollForward, computedClosing: closing },
       totalsByAccount: [
-        ...sample.statement.totalsByAccount,
+        ...sample.statement.totalsByAccount.filter((a) => a.code !== '4000' && a.code !== '5100'),
         { code: '4000', name: 'Gains: realised  (net)', type: 'income', debit: '0.00', credit: '0.00', net: '0.00' },
         { code: '5100', name: 'Fees;\tand = charges', type: 'expense', debit: '0.00', credit: '0.00', net: '0.00' },
       ],
@@ -192,7 +184,7 @@ describe('hledger journal of awkward input', () => {
     assert.doesNotMatch(text, /^2025-01-01/m);
     assert.doesNotMatch(text, /^ {4}assets:x/m);
     assert.match(text, /^2025-03-01 TRADE R\/1,2 \| fee, not a comment \/ not a note include \/etc\/passwd$/m);
-    assert.match(text, /^2025-03-01 WEIRD 100001 \| 2025-01-01 injected assets:x 1 USD$/m);
+    assert.match(text, /^2025-03-08 WEIRD 100001 \| 2025-01-01 injected assets:x 1 USD$/m);
     assert.match(text, /instrument: GOLD silver: x, match/);
     assert.match(text, /^ {4}income:4000 Gains realised \(net\) +/m);
     assert.match(text, /^account expenses:5100 Fees and charges$/m);
@@ -204,7 +196,7 @@ describe('hledger journal of awkward input', () => {
     assert.match(await hledger('-f', file, 'print', 'desc:WEIRD'), /WEIRD 100001/);
   });
 
-  test('a currency that is not letters only is quoted, and a scale of 0 formats whole units', { skip: noHledger }, async () => {
+  test('a currency that is not letters only is quoted, and a scale of 0 formats whole units', async () => {
     const sample = sampleStatement(2);
     const lines = await linesOf(sample);
     const whole = (amount: string) => toDecimal(amount).toFixed(0);
