@@ -50,6 +50,8 @@ export interface ReconcileResult {
   brokerRecords: number;
   bookEntries: number;
   matches: number;
+  /** Broker records inside a match (each broker record is matched, an exception, or both). */
+  matchedBrokerRecords: number;
   exceptions: number;
   exceptionsByKind: Record<string, number>;
   rulesVersion: string;
@@ -125,6 +127,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
         brokerRecords: broker.length,
         bookEntries: book.length,
         matches: result.matches.length,
+        matchedBrokerRecords: result.stats.matchedBrokerRecords,
         exceptions: result.exceptions.length,
         exceptionsByKind,
         rulesVersion: result.rulesVersion,

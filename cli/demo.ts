@@ -86,6 +86,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       db: mongo.db,
       log,
       capitalFor: () => capital,
+      statements: { dir: config.statements.dir, legalEntity: process.env.RECON_LEGAL_ENTITY ?? 'Demo Trading Ltd' },
     });
     const running = worker.run();
     const client = await connectTemporalClient({ address: stack.temporal.address, namespace: stack.temporal.namespace });

@@ -14,7 +14,7 @@ import { periodWindows } from '../ledger/windows';
 import { Decimal, formatAmount, toDecimal } from '../money';
 import { balanceSnapshot } from '../store/balances';
 import { loadChartAndRules } from '../store/chart';
-import { EXCEPTIONS, LEDGER_ENTRIES, MATCHES, POSTING_QUARANTINE, RUNS, type ExceptionDocument, type LedgerEntryDocument, type MatchDocument, type RunDocument } from '../store/reconciliation';
+import { EXCEPTIONS, LEDGER_ENTRIES, RUNS, type ExceptionDocument, type LedgerEntryDocument, type RunDocument } from '../store/reconciliation';
 import { TRANSACTIONS, type TransactionDocument } from '../store/transactions';
 import type { AccountTotal, MatchStatus, Statement, StatementLine, StatementRollForward, StatementSource } from './model';
 import { STATEMENT_NOTES } from './notes';
@@ -32,7 +32,6 @@ export class StatementDataError extends Error {
   override name = 'StatementDataError';
 }
 
-const BATCH = 500;
 const SCALE_DEFAULT = 2;
 
 /** The account every rule debits when cash comes in: the broker cash account. */
@@ -146,7 +145,10 @@ export async function loadStatement(db: Db, options: LoadStatementOptions): Prom
   }
   const rollForward = rollForwardOf(summary.rollForward, scale);
   const exceptions = await db.collection<ExceptionDocument>(EXCEPTIONS).find({ runId: options.runId }).sort({ _id: 1 }).toArray();
-  const reconciliation = summary.reconciliation as { brokerRecords: number; bookEntries: number; matches: number; exceptionsByKind: Record<string, number>; rulesVersion: string };
+  const reconciliation = summary.reconciliation as { brokerRecords: number; bookEntries: number; matches: number; matchedBrokerRecords: number; exceptionsByKind: Record<string, number>; rulesVersion: string };
+  // Matching leaves every broker record in a match or an exception (its leftovers are
+  // MISSING_INTERNAL), so a posted record is MATCHED unless an exception names it.
+  const exceptionKeys = new Set(exceptions.flatMap((e) => e.brokerKeys));
   const zone = (ms: number) => DateTime.fromMillis(ms, { zone: run.timeZone }).toISO({ includeOffset: true }) as string;
 
   const statement: Statement = {
@@ -175,7 +177,7 @@ export async function loadStatement(db: Db, options: LoadStatementOptions): Prom
       brokerRecords: reconciliation.brokerRecords,
       bookEntries: reconciliation.bookEntries,
       matches: reconciliation.matches,
-      matchedBrokerRecords: await db.collection<MatchDocument>(MATCHES).distinct('brokerKeys', { runId: options.runId }).then((keys) => keys.length),
+      matchedBrokerRecords: reconciliation.matchedBrokerRecords,
       exceptionsByKind: Object.fromEntries(Object.entries(countKinds(exceptions)).sort(([a], [b]) => a.localeCompare(b))),
       rulesVersion: reconciliation.rulesVersion,
     },
@@ -189,23 +191,15 @@ export async function loadStatement(db: Db, options: LoadStatementOptions): Prom
   async function* lines(): AsyncIterable<StatementLine> {
     let running = toDecimal(rollForward.opening);
     let line = 0;
-    let batch: TransactionDocument[] = [];
-    const flush = async function* () {
-      const keys = batch.map((tx) => tx.key);
-      const [entries, matched, excepted, quarantined] = await Promise.all([
-        db.collection<LedgerEntryDocument>(LEDGER_ENTRIES).find({ _id: { $in: keys } }).toArray(),
-        db.collection<MatchDocument>(MATCHES).find({ runId: options.runId, brokerKeys: { $in: keys } }, { projection: { brokerKeys: 1 } }).toArray(),
-        db.collection<ExceptionDocument>(EXCEPTIONS).find({ runId: options.runId, brokerKeys: { $in: keys } }, { projection: { brokerKeys: 1 } }).toArray(),
-        db.collection<{ _id: string }>(POSTING_QUARANTINE).find({ _id: { $in: keys } }, { projection: { _id: 1 } }).toArray(),
-      ]);
-      const entryOf = new Map(entries.map((e) => [e._id, e]));
-      const status = new Map<string, MatchStatus>();
-      for (const m of matched) for (const k of m.brokerKeys) status.set(k, 'MATCHED');
-      for (const e of excepted) for (const k of e.brokerKeys) status.set(k, 'EXCEPTION');
-      for (const q of quarantined) status.set(q._id, 'QUARANTINED');
-      for (const tx of batch) {
+    // Ledger entries share the transactions' keys and order: one merge join, no lookups.
+    const entries = db.collection<LedgerEntryDocument>(LEDGER_ENTRIES).find(inPeriod, { projection: { lines: 1, bookedAtMs: 1 } }).sort(order);
+    let entry = await entries.next();
+    try {
+      for await (const tx of transactions.find(inPeriod).sort(order)) {
+        while (entry && (entry.bookedAtMs < tx.bookedAtMs || (entry.bookedAtMs === tx.bookedAtMs && entry._id < tx._id))) entry = await entries.next();
+        const posted = entry?._id === tx._id ? entry : undefined;
         running = running.plus(tx.amount);
-        const entry = entryOf.get(tx.key);
+        const status: MatchStatus = !posted ? 'QUARANTINED' : exceptionKeys.has(tx.key) ? 'EXCEPTION' : 'MATCHED';
         yield {
           line: ++line,
           key: tx.key,
@@ -218,18 +212,14 @@ export async function loadStatement(db: Db, options: LoadStatementOptions): Prom
           amount: fixed(tx.amount, scale),
           currency: tx.currency,
           runningBalance: formatAmount(running, scale),
-          debitAccount: entry?.lines.find((l) => l.debit)?.account ?? '',
-          creditAccount: entry?.lines.find((l) => l.credit)?.account ?? '',
-          matchStatus: status.get(tx.key) ?? 'UNMATCHED',
+          debitAccount: posted?.lines.find((l) => l.debit)?.account ?? '',
+          creditAccount: posted?.lines.find((l) => l.credit)?.account ?? '',
+          matchStatus: status,
         };
       }
-      batch = [];
-    };
-    for await (const tx of transactions.find(inPeriod).sort(order)) {
-      batch.push(tx);
-      if (batch.length >= BATCH) yield* flush();
+    } finally {
+      await entries.close();
     }
-    yield* flush();
   }
 
   return { statement, lines };

@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 import { ensureAuditChainIndexes } from './audit-chain';
 import { ensureBalanceIndexes } from './balances';
 import { ensureBookIndexes } from './books';
-import { EXCEPTIONS, MATCHES } from './reconciliation';
+import { EXCEPTIONS, LEDGER_ENTRIES, MATCHES } from './reconciliation';
 import { ensureTransactionIndexes } from './transactions';
 
 /** Every index the reconciliation and statement queries rely on (idempotent; workers call it at start). */
@@ -11,7 +11,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await ensureBookIndexes(db);
   await ensureBalanceIndexes(db);
   await ensureAuditChainIndexes(db);
-  // Statement lines look up their match status by broker key within a run.
-  await db.collection(MATCHES).createIndex({ runId: 1, brokerKeys: 1 });
-  await db.collection(EXCEPTIONS).createIndex({ runId: 1, brokerKeys: 1 });
+  await db.collection(MATCHES).createIndex({ runId: 1 });
+  await db.collection(EXCEPTIONS).createIndex({ runId: 1 });
+  // Statements walk a period's ledger entries in the transactions' order.
+  await db.collection(LEDGER_ENTRIES).createIndex({ accountId: 1, bookedAtMs: 1 });
 }
