@@ -98,7 +98,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       args: [{ accountId: account.accountId, period: options.period, timeZone: DEMO_TIME_ZONE }],
     });
     const result = handle.result();
-    if (!options.json) await showProgress(handle, result);
+    if (!options.json) await showProgress(handle, result, (id) => client.workflow.getHandle(id));
     const summary = await result;
     const uiUrl = stack.temporal.uiUrl ? `${stack.temporal.uiUrl}/namespaces/${stack.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined;
     // The auditor's check, while the database is still up: files, stored records and the chain agree.

@@ -53,7 +53,7 @@ export async function runReconciliation(options: RunOptions): Promise<void> {
       return;
     }
     const result = handle.result();
-    if (!options.json) await showProgress(handle, result);
+    if (!options.json) await showProgress(handle, result, (id) => client.workflow.getHandle(id));
     const summary = await result;
     console.log(options.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
   } finally {

@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities, IngestCounts, IngestWindowResult } from '../activities';
 
 const { ingestWindow } = proxyActivities<Activities>({
@@ -16,6 +16,14 @@ export interface IngestWindowsInput {
   accountId: string;
   windows: Array<{ index: number; fromMs: number; toMs: number }>;
 }
+
+export interface IngestProgress {
+  windowsDone: number;
+  rows: number;
+}
+
+/** How far this slice is (the parent's progress is per slice; `recon run --follow` asks the slices). */
+export const ingestProgressQuery = defineQuery<IngestProgress>('ingestProgress');
 
 /** Summed window counts, with each window's digest in window order. */
 export interface IngestTotals extends IngestCounts {
@@ -39,12 +47,17 @@ export function addTotals(a: IngestTotals, b: IngestTotals): IngestTotals {
  */
 export async function ingestWindows(input: IngestWindowsInput): Promise<IngestTotals> {
   const results: IngestWindowResult[] = new Array(input.windows.length);
+  const progress: IngestProgress = { windowsDone: 0, rows: 0 };
+  setHandler(ingestProgressQuery, () => progress);
   let next = 0;
   const lane = async () => {
     while (next < input.windows.length) {
       const position = next++;
       const window = input.windows[position] as IngestWindowsInput['windows'][number];
-      results[position] = await ingestWindow({ runId: input.runId, accountId: input.accountId, windowIndex: window.index, fromMs: window.fromMs, toMs: window.toMs });
+      const result = await ingestWindow({ runId: input.runId, accountId: input.accountId, windowIndex: window.index, fromMs: window.fromMs, toMs: window.toMs });
+      results[position] = result;
+      progress.windowsDone++;
+      progress.rows += result.rows;
     }
   };
   await Promise.all(Array.from({ length: Math.min(WINDOWS_IN_FLIGHT, input.windows.length) }, lane));

@@ -32,10 +32,13 @@ export type ReconcileStage = 'planning' | 'ingesting' | 'posting' | 'reconciling
 
 export interface ReconcileProgress {
   stage: ReconcileStage;
+  /** Windows of finished slices (the slices report their own windows: `ingestChildren`). */
   windowsDone: number;
   windowsTotal: number;
   records: number;
   exceptions: number;
+  /** Workflow ids of the ingestion slices, each answering the `ingestProgress` query. */
+  ingestChildren: string[];
 }
 
 export interface ReconcileSummary {
@@ -69,7 +72,7 @@ export function reconcileWorkflowId(accountId: string, period: string, attempt?:
  */
 export async function reconcileAccountPeriod(input: ReconcileInput): Promise<ReconcileSummary> {
   const { workflowId, startTime } = workflowInfo();
-  const progress: ReconcileProgress = { stage: 'planning', windowsDone: 0, windowsTotal: 0, records: 0, exceptions: 0 };
+  const progress: ReconcileProgress = { stage: 'planning', windowsDone: 0, windowsTotal: 0, records: 0, exceptions: 0, ingestChildren: [] };
   setHandler(progressQuery, () => progress);
   upsertSearchAttributes([
     { key: ReconAccountId, value: input.accountId },
@@ -90,9 +93,10 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
 
     const slices: Array<typeof windows> = [];
     for (let i = 0; i < windows.length; i += WINDOWS_PER_CHILD) slices.push(windows.slice(i, i + WINDOWS_PER_CHILD));
+    progress.ingestChildren = slices.map((_, i) => `${workflowId}:ingest:${i}`);
     const sliceTotals = await Promise.all(
       slices.map(async (windows, i) => {
-        const totals = await executeChild(ingestWindows, { workflowId: `${workflowId}:ingest:${i}`, args: [{ runId: workflowId, accountId: input.accountId, windows }] });
+        const totals = await executeChild(ingestWindows, { workflowId: progress.ingestChildren[i] as string, args: [{ runId: workflowId, accountId: input.accountId, windows }] });
         progress.windowsDone += totals.windows;
         progress.records += totals.rows;
         return totals;
