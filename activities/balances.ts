@@ -48,8 +48,8 @@ export interface ProveRollForwardInput {
   fromMs: number;
   toMs: number;
   plan: RollForwardPlan;
-  /** Why the period's movements are not all there (a `types` filter): the proof is then refused. */
-  partialBecause?: string;
+  /** A partial reconciliation: the movements are only these types, so the proof is refused. */
+  types?: string[];
   dryRun?: boolean;
 }
 
@@ -185,13 +185,13 @@ export function createBalanceActivities(deps: BalanceDeps) {
   /** opening + movements = closing, each end carried from its snapshot; a difference or a missing proof is an exception. */
   async function proveRollForward(input: ProveRollForwardInput): Promise<RollForwardSummary> {
     const reasons = [...input.plan.problems];
-    if (input.partialBecause) reasons.push(input.partialBecause);
+    if (input.types) reasons.push(`only ${input.types.join(', ')} were reconciled: the cash roll-forward needs every type`);
     const opening = input.plan.opening ? await carry(input.accountId, fromPlan(input.plan.opening)) : undefined;
     const closing = input.plan.closing ? await carry(input.accountId, fromPlan(input.plan.closing)) : undefined;
     for (const end of [opening, closing]) if (end && 'problem' in end) reasons.push(end.problem);
 
     const movements: Array<{ transactionType: string; amount: Decimal }> = [];
-    for await (const tx of transactionsBetween(deps.db, input.accountId, input.fromMs, input.toMs)) {
+    for await (const tx of transactionsBetween(deps.db, input.accountId, input.fromMs, input.toMs, input.types)) {
       movements.push({ transactionType: tx.transactionType, amount: toDecimal(tx.amount) });
       if (movements.length % 10_000 === 0) heartbeat({ movements: movements.length });
     }

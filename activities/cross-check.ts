@@ -21,6 +21,8 @@ export interface CrossCheckInput {
   /** Activity read before the period, so closes of positions opened shortly before are recognised. */
   lookbackDays?: number;
   dryRun?: boolean;
+  /** A partial reconciliation without TRADE has nothing to cross-check. */
+  types?: string[];
 }
 
 export interface CrossCheckSummary {
@@ -33,6 +35,8 @@ export interface CrossCheckSummary {
   paired: number;
   exceptions: number;
   exceptionsByKind: Record<string, number>;
+  /** Why the check did not run (a `types` filter without TRADE). */
+  skipped?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -62,6 +66,9 @@ export function createCrossCheckActivities(deps: CrossCheckDeps) {
   }
 
   async function crossCheckActivity(input: CrossCheckInput): Promise<CrossCheckSummary> {
+    if (input.types && !input.types.includes('TRADE')) {
+      return { activityRequests: 0, positionRows: 0, possiblyTruncated: [], trades: 0, closes: 0, paired: 0, exceptions: 0, exceptionsByKind: {}, skipped: 'TRADE is not among the reconciled types' };
+    }
     const client = deps.capitalFor(input.accountId);
     const margin = DEFAULT_CROSS_CHECK_POLICY.toleranceMs;
     const read = { fromMs: input.fromMs - (input.lookbackDays ?? 7) * DAY_MS, toMs: input.toMs + margin };

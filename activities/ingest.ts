@@ -22,6 +22,8 @@ export interface IngestWindowInput {
   windowIndex: number;
   fromMs: number;
   toMs: number;
+  /** Only these transaction types (one read per type, the API's `type` filter); all when absent. */
+  types?: string[];
 }
 
 /** What ingestion counts, per window and summed per run. */
@@ -50,7 +52,7 @@ export function createIngestActivities(deps: IngestDeps) {
   const policy = deps.gapPolicy ?? DEFAULT_GAP_POLICY;
 
   /** Reads one window, splitting it wherever an answer may have been cut off. */
-  async function readWindow(client: CapitalClient, window: TimeWindow) {
+  async function readWindow(client: CapitalClient, window: TimeWindow, type?: string) {
     const requests: WindowTraceDocument['requests'] = [];
     const truncated: string[] = [];
     const pages: Page[] = [];
@@ -60,12 +62,12 @@ export function createIngestActivities(deps: IngestDeps) {
       const part = queue.shift() as TimeWindow;
       let page: Page | undefined;
       try {
-        page = await client.transactionsInWithRaw(part);
+        page = await client.transactionsInWithRaw(part, type);
       } catch (error) {
         if (!(error instanceof CapitalRequestError && error.code === 'error.invalid.daterange')) throw error;
       }
       const verdict = judgeWindow(part, page ? { rows: page.rows.length } : { refusedAsTooWide: true }, policy);
-      requests.push({ fromMs: part.fromMs, toMs: part.toMs, query: queryBounds(part), rows: page?.rows.length ?? 0, verdict: verdict.kind });
+      requests.push({ fromMs: part.fromMs, toMs: part.toMs, query: { ...queryBounds(part), ...(type ? { type } : {}) }, rows: page?.rows.length ?? 0, verdict: verdict.kind });
       heartbeat({ requests: requests.length });
       if (verdict.kind === 'split') {
         queue.unshift(...verdict.halves); // depth first keeps the rows in time order
@@ -80,7 +82,11 @@ export function createIngestActivities(deps: IngestDeps) {
   async function ingestWindow(input: IngestWindowInput): Promise<IngestWindowResult> {
     const client = deps.capitalFor(input.accountId);
     const window = { fromMs: input.fromMs, toMs: input.toMs };
-    const { result: read, events } = await collectTransportEvents(() => readWindow(client, window));
+    const { result: read, events } = await collectTransportEvents(async () => {
+      const reads = [];
+      for (const type of input.types ?? [undefined]) reads.push(await readWindow(client, window, type));
+      return { rows: reads.flatMap((r) => r.rows), raw: reads.flatMap((r) => r.raw), requests: reads.flatMap((r) => r.requests), truncated: reads.flatMap((r) => r.truncated) };
+    });
     heartbeat({ stage: 'storing', rows: read.rows.length });
 
     const results = normaliseRows(read.rows, input.accountId, { rawRows: read.raw });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_MATCHING_RULES, matchRecords, type BookEntry, type BrokerRecord } from '../lib/ledger/matching';
 import { postTransactionInForce } from '../lib/ledger/postings';
 import { periodWindows } from '../lib/ledger/windows';
@@ -22,6 +23,18 @@ export interface PlanPeriodInput {
   period: string;
   timeZone: string;
   windowHours?: number;
+  /** Checked here (the workflow cannot): non-empty, distinct, transactionType-shaped. */
+  types?: string[];
+}
+
+const TRANSACTION_TYPE_SHAPE = /^[A-Z][A-Z0-9_]*$/;
+
+export function checkTypes(types: readonly string[] | undefined): void {
+  if (types === undefined) return;
+  const bad = types.filter((t) => !TRANSACTION_TYPE_SHAPE.test(t));
+  if (types.length === 0 || bad.length > 0 || new Set(types).size !== types.length) {
+    throw new Error(`types must be distinct transactionType values such as DEPOSIT or TRADE_COMMISSION${bad.length ? `; not: ${bad.join(', ')}` : types.length === 0 ? '; the list is empty' : '; there are duplicates'}`);
+  }
 }
 
 export interface PeriodPlan {
@@ -37,6 +50,8 @@ export interface PeriodInput {
   toMs: number;
   /** Compute everything, write nothing (the ledger, matches and exceptions stay as they were). */
   dryRun?: boolean;
+  /** Only these transaction types (a partial reconciliation); all when absent. */
+  types?: string[];
 }
 
 export interface PostLedgerResult {
@@ -60,10 +75,27 @@ export interface ReconcileResult {
 
 const BATCH = 5_000;
 
+/**
+ * With a `types` filter, the book entries that belong to it: those that reference one of the
+ * selected broker records, and unreferenced funding lines when SWAP is selected (they match daily
+ * funding N:1). Other unreferenced lines cannot be attributed to a type and are left out.
+ */
+function bookEntryInScope(broker: readonly BrokerRecord[], types: readonly string[] | undefined): (entry: { brokerReferences: string[]; category: string }) => boolean {
+  if (!types) return () => true;
+  const references = new Set(broker.map((b) => b.reference));
+  const funding = types.includes('SWAP') ? new Set(DEFAULT_MATCHING_RULES.fundingCategories) : new Set<string>();
+  return (entry) => (entry.brokerReferences.length > 0 ? entry.brokerReferences.some((r) => references.has(r)) : funding.has(entry.category));
+}
+
 export function createReconcileActivities(deps: ActivityDeps) {
   return {
     /** The period's windows in the account's time zone (luxon cannot run inside workflows). */
     async planPeriod(input: PlanPeriodInput): Promise<PeriodPlan> {
+      try {
+        checkTypes(input.types);
+      } catch (error) {
+        throw ApplicationFailure.nonRetryable((error as Error).message, 'InvalidTypes');
+      }
       const plan = periodWindows({ period: input.period, timeZone: input.timeZone, windowHours: input.windowHours, nowMs: Date.now() });
       return { startMs: plan.startMs, endMs: plan.endMs, windows: plan.windows.map(({ index, fromMs, toMs }) => ({ index, fromMs, toMs })) };
     },
@@ -83,7 +115,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
         quarantine = [];
         heartbeat({ posted, quarantined });
       };
-      for await (const tx of transactionsBetween(deps.db, input.accountId, input.fromMs, input.toMs)) {
+      for await (const tx of transactionsBetween(deps.db, input.accountId, input.fromMs, input.toMs, input.types)) {
         const outcome = postTransactionInForce({ key: tx.key, transactionType: tx.transactionType, amount: toDecimal(tx.amount), currency: tx.currency, bookedAtMs: tx.bookedAtMs }, ruleSets, { chart });
         if (outcome.kind === 'posted') {
           posted++;
@@ -104,13 +136,15 @@ export function createReconcileActivities(deps: ActivityDeps) {
     /** Matches the period's broker records against the company's books and stores every match and exception. */
     async reconcilePeriod(input: PeriodInput): Promise<ReconcileResult> {
       const broker: BrokerRecord[] = [];
-      for await (const tx of transactionsBetween(deps.db, input.accountId, input.fromMs, input.toMs)) {
+      for await (const tx of transactionsBetween(deps.db, input.accountId, input.fromMs, input.toMs, input.types)) {
         if (broker.length % BATCH === 0) heartbeat({ brokerRecords: broker.length });
         broker.push({ key: tx.key, reference: tx.reference, transactionType: tx.transactionType, bookedAtMs: tx.bookedAtMs, amountMinor: BigInt(tx.amountMinor), currency: tx.currency, ...(tx.dealId ? { dealId: tx.dealId } : {}) });
       }
       const book: BookEntry[] = [];
+      const inScope = bookEntryInScope(broker, input.types);
       for await (const entry of bookEntriesBetween(deps.db, input.accountId, input.fromMs, input.toMs)) {
         if (book.length % BATCH === 0) heartbeat({ bookEntries: book.length });
+        if (!inScope(entry)) continue;
         book.push({ entryId: entry.entryId, bookedAtMs: entry.bookedAt.getTime(), category: entry.category, amountMinor: BigInt(entry.amountMinor), currency: entry.currency, brokerReferences: entry.brokerReferences });
       }
       heartbeat({ brokerRecords: broker.length, bookEntries: book.length });

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../lib/config';
+import { checkTypes } from '../activities/reconcile';
 import { codeVersion } from '../lib/version';
 import { maskSecrets } from '../lib/redact';
 import { runBalancesCapture, runBalancesImport, runBalancesList } from './balances';
@@ -17,6 +18,16 @@ import { runSimBooks } from './sim-books';
 import { EXIT, UserError } from './errors';
 import { runWorker } from './worker';
 
+
+function parseTypes(text: string): string[] {
+  const types = text.split(',').map((t) => t.trim().toUpperCase()).filter(Boolean);
+  try {
+    checkTypes(types);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return types;
+}
 
 export function buildProgram(): Command {
   const program = new Command('recon')
@@ -61,6 +72,7 @@ export function buildProgram(): Command {
     .option('--window-hours <n>', 'ingestion window size (default 24)', parsePositiveInt)
     .option('--rerun', 'start a new attempt even if this period was reconciled before')
     .option('--dry-run', 'compute everything without writing the ledger, matches or exceptions')
+    .option('--types <list>', 'reconcile only these transaction types, e.g. DEPOSIT,WITHDRAWAL (a partial run: no roll-forward proof, no statements)', parseTypes)
     .option('--follow', 'wait, showing progress, and print the summary')
     .option('--json', 'machine-readable output')
     .action(runReconciliation);

@@ -15,6 +15,7 @@ export interface RunOptions {
   windowHours?: number;
   rerun?: boolean;
   dryRun?: boolean;
+  types?: string[];
   follow?: boolean;
   json?: boolean;
 }
@@ -39,7 +40,7 @@ export async function runReconciliation(options: RunOptions): Promise<void> {
         taskQueue: config.temporal.taskQueue,
         workflowId,
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [{ accountId: options.account, period: options.period, timeZone: options.tz, ...(options.windowHours ? { windowHours: options.windowHours } : {}), dryRun: options.dryRun ?? false }],
+        args: [{ accountId: options.account, period: options.period, timeZone: options.tz, ...(options.windowHours ? { windowHours: options.windowHours } : {}), dryRun: options.dryRun ?? false, ...(options.types ? { types: options.types } : {}) }],
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {

@@ -15,6 +15,7 @@ export interface IngestWindowsInput {
   runId: string;
   accountId: string;
   windows: Array<{ index: number; fromMs: number; toMs: number }>;
+  types?: string[];
 }
 
 export interface IngestProgress {
@@ -54,7 +55,7 @@ export async function ingestWindows(input: IngestWindowsInput): Promise<IngestTo
     while (next < input.windows.length) {
       const position = next++;
       const window = input.windows[position] as IngestWindowsInput['windows'][number];
-      const result = await ingestWindow({ runId: input.runId, accountId: input.accountId, windowIndex: window.index, fromMs: window.fromMs, toMs: window.toMs });
+      const result = await ingestWindow({ runId: input.runId, accountId: input.accountId, windowIndex: window.index, fromMs: window.fromMs, toMs: window.toMs, ...(input.types ? { types: input.types } : {}) });
       results[position] = result;
       progress.windowsDone++;
       progress.rows += result.rows;

@@ -26,6 +26,8 @@ export interface ReconcileInput {
   windowHours?: number;
   /** Compute everything without writing the ledger, matches or exceptions. */
   dryRun?: boolean;
+  /** Reconcile only these transaction types (a partial run: no roll-forward proof, no statements). */
+  types?: string[];
 }
 
 export type ReconcileStage = 'planning' | 'ingesting' | 'posting' | 'reconciling' | 'rendering' | 'done' | 'failed';
@@ -48,6 +50,8 @@ export interface ReconcileSummary {
   timeZone: string;
   status: 'COMPLETED' | 'COMPLETED_WITH_EXCEPTIONS';
   dryRun: boolean;
+  /** Present for a partial run. */
+  types?: string[];
   /** `windows` includes `bridgeWindows`: broker time outside the period read for the roll-forward's snapshots. */
   ingest: Omit<IngestTotals, 'digests'> & { bridgeWindows: number; digest: string };
   ledger: PostLedgerResult;
@@ -82,11 +86,12 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
   ]);
 
   try {
-    const plan = await planPeriod({ period: input.period, timeZone: input.timeZone, windowHours: input.windowHours });
+    const plan = await planPeriod({ period: input.period, timeZone: input.timeZone, windowHours: input.windowHours, types: input.types });
     // The broker reports balances only "now": each run keeps one, for this and later periods' proofs.
     await captureBalanceSnapshot({ accountId: input.accountId, takenBy: workflowId });
     const rollPlan = await planRollForward({ accountId: input.accountId, fromMs: plan.startMs, toMs: plan.endMs });
-    const bridgeWindows = rollPlan.bridgeWindows.map((w, i) => ({ index: plan.windows.length + i, ...w }));
+    // A partial run cannot prove the roll-forward, so it reads no bridges for it.
+    const bridgeWindows = input.types ? [] : rollPlan.bridgeWindows.map((w, i) => ({ index: plan.windows.length + i, ...w }));
     const windows = [...plan.windows, ...bridgeWindows];
     progress.stage = 'ingesting';
     progress.windowsTotal = windows.length;
@@ -96,7 +101,7 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
     progress.ingestChildren = slices.map((_, i) => `${workflowId}:ingest:${i}`);
     const sliceTotals = await Promise.all(
       slices.map(async (windows, i) => {
-        const totals = await executeChild(ingestWindows, { workflowId: progress.ingestChildren[i] as string, args: [{ runId: workflowId, accountId: input.accountId, windows }] });
+        const totals = await executeChild(ingestWindows, { workflowId: progress.ingestChildren[i] as string, args: [{ runId: workflowId, accountId: input.accountId, windows, ...(input.types ? { types: input.types } : {}) }] });
         progress.windowsDone += totals.windows;
         progress.records += totals.rows;
         return totals;
@@ -104,7 +109,7 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
     );
     const ingest = sliceTotals.reduce(addTotals, NO_TOTALS);
 
-    const period = { runId: workflowId, accountId: input.accountId, fromMs: plan.startMs, toMs: plan.endMs, dryRun: input.dryRun ?? false };
+    const period = { runId: workflowId, accountId: input.accountId, fromMs: plan.startMs, toMs: plan.endMs, dryRun: input.dryRun ?? false, ...(input.types ? { types: input.types } : {}) };
     progress.stage = 'posting';
     const ledger = await postLedger(period);
     progress.stage = 'reconciling';
@@ -127,6 +132,7 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
       timeZone: input.timeZone,
       status,
       dryRun: input.dryRun ?? false,
+      ...(input.types ? { types: input.types } : {}),
       ingest: { ...ingestCounts, bridgeWindows: bridgeWindows.length, digest: '' },
       ledger,
       reconciliation,
@@ -135,7 +141,8 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
     };
     const recorded = await recordRun({ runId: workflowId, accountId: input.accountId, period: input.period, timeZone: input.timeZone, status, startedAtMs: startTime.getTime(), windowDigests: digests, summary: summary as unknown as Record<string, unknown> });
     summary.ingest.digest = recorded.ingestDigest;
-    if (!summary.dryRun) {
+    // Statements describe a whole period as reconciled; dry and partial runs write none.
+    if (!summary.dryRun && !input.types) {
       progress.stage = 'rendering';
       summary.statements = await renderStatements({ runId: workflowId, temporalRunId: workflowInfo().runId });
     }

@@ -20,7 +20,7 @@ export interface TraceWindow {
   index: number;
   from: string;
   to: string;
-  requests: Array<{ from: string; to: string; query: { from: string; to: string }; rows: number; verdict: string }>;
+  requests: Array<{ from: string; to: string; query: { from: string; to: string; type?: string }; rows: number; verdict: string }>;
   rowCount: number;
   stored: { inserted: number; updated: number; unchanged: number };
   quarantined: number;
@@ -86,7 +86,7 @@ export async function traceWindows(db: Db, runId: string): Promise<TraceWindow[]
 
 function logLines(windows: readonly TraceWindow[]): string[] {
   return windows.flatMap((w) => [
-    ...w.requests.map((r) => `window ${w.index}: GET /history/transactions from=${r.query.from} to=${r.query.to} → ${r.rows} rows, ${r.verdict}`),
+    ...w.requests.map((r) => `window ${w.index}: GET /history/transactions from=${r.query.from} to=${r.query.to}${r.query.type ? ` type=${r.query.type}` : ''} → ${r.rows} rows, ${r.verdict}`),
     `window ${w.index}: ${w.rowCount} rows kept (${w.stored.inserted} new, ${w.stored.updated} changed, ${w.stored.unchanged} unchanged, ${w.quarantined} quarantined); ${w.retries} retries, ${w.sessionRenewals} session renewals`,
   ]);
 }

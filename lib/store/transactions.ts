@@ -25,7 +25,7 @@ export interface WindowTraceDocument {
   windowIndex: number;
   fromMs: number;
   toMs: number;
-  requests: Array<{ fromMs: number; toMs: number; query: { from: string; to: string }; rows: number; verdict: string }>;
+  requests: Array<{ fromMs: number; toMs: number; query: { from: string; to: string; type?: string }; rows: number; verdict: string }>;
   references: string[];
   rowCount: number;
   stored: { inserted: number; updated: number; unchanged: number };
@@ -58,6 +58,8 @@ export async function saveWindowTrace(db: Db, trace: WindowTraceDocument): Promi
 }
 
 /** Normalised transactions of one account in [fromMs, toMs), oldest first. */
-export function transactionsBetween(db: Db, accountId: string, fromMs: number, toMs: number) {
-  return db.collection<TransactionDocument>(TRANSACTIONS).find({ accountId, bookedAtMs: { $gte: fromMs, $lt: toMs } }).sort({ bookedAtMs: 1, _id: 1 });
+/** One account's records booked in [fromMs, toMs), oldest first; only `types` when given. */
+export function transactionsBetween(db: Db, accountId: string, fromMs: number, toMs: number, types?: readonly string[]) {
+  const filter = { accountId, bookedAtMs: { $gte: fromMs, $lt: toMs }, ...(types ? { transactionType: { $in: [...types] } } : {}) };
+  return db.collection<TransactionDocument>(TRANSACTIONS).find(filter).sort({ bookedAtMs: 1, _id: 1 });
 }

@@ -123,4 +123,25 @@ describe('reconcileAccountPeriod on the real Temporal server, the real database 
     assert.deepEqual(rerun.rollForward, first.rollForward);
     assert.deepEqual(rerun.crossCheck, first.crossCheck);
   });
+
+  test('a partial run of some types reads, posts and matches only those, and says what it cannot prove', async () => {
+    const account = fixture.simulator.accounts().find((a) => a.accountId === accountId)!;
+    const types = ['DEPOSIT', 'WITHDRAWAL'];
+    const expected = [...transactionsBetween({ seed: SEED, account, ...JANUARY })].filter((row) => types.includes(row.transactionType)).length;
+    const partial = await ctx.client.workflow.execute<typeof reconcileAccountPeriod>('reconcileAccountPeriod', {
+      taskQueue: ctx.taskQueue,
+      workflowId: reconcileWorkflowId(accountId, '2025-01', 2),
+      args: [{ accountId, period: '2025-01', timeZone: 'UTC', types }],
+    });
+    assert.deepEqual(partial.types, types);
+    assert.equal(partial.ingest.rows, expected);
+    assert.equal(partial.ingest.requests, 31 * types.length, 'one read per type per window, no bridge');
+    assert.equal(partial.ledger.posted, expected);
+    assert.equal(partial.reconciliation.brokerRecords, expected);
+    assert.equal(partial.reconciliation.exceptionsByKind.MISSING_BROKER, undefined, 'book lines of other types are out of scope');
+    assert.equal(partial.rollForward.status, 'UNPROVEN');
+    assert.match(partial.rollForward.reasons.join(' '), /only DEPOSIT, WITHDRAWAL were reconciled/);
+    assert.equal(partial.crossCheck.skipped, 'TRADE is not among the reconciled types');
+    assert.equal(partial.statements, undefined);
+  });
 });
