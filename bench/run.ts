@@ -8,7 +8,6 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/log';
 import { codeVersion } from '../lib/version';
-import { installTemporalRuntime } from '../workers/runtime';
 import { formatFigure, machineDescription, type Figure } from './harness';
 import { reconcileMonth } from './reconcile-month';
 import { stackStartup } from './stack-startup';
@@ -35,7 +34,6 @@ async function main(): Promise<void> {
   for (const name of selected) if (!BENCHMARKS[name]) throw new Error(`unknown benchmark '${name}'; known: ${Object.keys(BENCHMARKS).join(', ')}`);
 
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
-  installTemporalRuntime(log);
   const ctx: BenchContext = { runs: Number(values.runs), transactions: Number(values.transactions), config: loadConfig(), log };
   const resultsDir = path.join(__dirname, 'results');
   await mkdir(resultsDir, { recursive: true });
