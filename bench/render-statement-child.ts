@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const render = STATEMENT_FORMATS[format];
   if (!render) throw new Error(`unknown format ${format}`);
   const started = performance.now();
-  const artifacts = await render(sampleStatement(Number(lines)), dir, `bench-${format}`);
+  const artifacts = await render(sampleStatement(Number(lines)), dir, `bench-${format}`, {});
   const seconds = (performance.now() - started) / 1000;
   // maxRSS is in kilobytes: the process's peak resident set, start-up included.
   console.log(JSON.stringify({ format, lines: Number(lines), seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, bytes: artifacts.reduce((n, a) => n + a.bytes, 0) }));

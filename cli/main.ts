@@ -150,6 +150,7 @@ export function buildProgram(): Command {
     .description("Write a recorded run's statements (CSV, XLSX, PDF, JSON, hledger journal), trace.json and audit record; re-rendering gives the same bytes")
     .option('--out <dir>', 'statements directory (default RECON_STATEMENTS_DIR, out); the run gets its own sub-directory')
     .option('--format <list>', 'comma-separated formats (default: all)', parseFormats)
+    .option('--csv-bom', 'start CSV files with a UTF-8 byte order mark, for Excel (first rendering of a run only: re-renders repeat what was recorded)')
     .option('--json', 'print the files and hashes as JSON')
     .action(runStatements);
 

@@ -40,7 +40,7 @@ async function temporalRunIdOf(workflowId: string): Promise<string> {
 }
 
 /** `recon statements <workflowId>`: (re-)write a recorded run's statements. */
-export async function runStatements(workflowId: string, options: { out?: string; format?: StatementFormat[]; json?: boolean }): Promise<void> {
+export async function runStatements(workflowId: string, options: { out?: string; format?: StatementFormat[]; csvBom?: boolean; json?: boolean }): Promise<void> {
   const config = loadConfig();
   const mongo = await connectMongo(mongoUri('statements'), config.mongo.database);
   try {
@@ -52,6 +52,7 @@ export async function runStatements(workflowId: string, options: { out?: string;
       codeVersion: codeVersion(),
       dir: options.out ?? config.statements.dir,
       formats: options.format,
+      formatOptions: { csvBom: options.csvBom === true },
     });
     if (options.json) {
       console.log(JSON.stringify(rendered, null, 2));

@@ -6,11 +6,17 @@ import type { StatementSource } from './model';
 import { writePdfStatement } from './pdf';
 import { writeXlsxStatement } from './xlsx';
 
-type Writer = (source: StatementSource, dir: string, baseName: string) => Promise<Artifact[]>;
+/** Choices that change a format's bytes (recorded with the run, so re-renders repeat them). */
+export interface FormatOptions {
+  /** Start the CSV files with a UTF-8 byte order mark, for Excel. */
+  csvBom?: boolean;
+}
+
+type Writer = (source: StatementSource, dir: string, baseName: string, options: FormatOptions) => Promise<Artifact[]>;
 
 /** Every statement format, in the order a run writes them. */
 export const STATEMENT_FORMATS = {
-  csv: (source, dir, base) => writeCsvStatement(source, dir, base),
+  csv: (source, dir, base, options) => writeCsvStatement(source, dir, base, { bom: options.csvBom === true }),
   json: (source, dir, base) => writeJsonStatement(source, dir, base),
   xlsx: async (source, dir, base) => [await writeXlsxStatement(source, dir, base)],
   pdf: async (source, dir, base) => [await writePdfStatement(source, dir, base)],

@@ -12,7 +12,7 @@ import { appendAuditRecord, findLink, headHash } from '../store/audit-chain';
 import { RUNS, type RunDocument } from '../store/reconciliation';
 import { writeArtifact, type Artifact } from './artifact';
 import { canonicalJson } from './canonical-json';
-import { STATEMENT_FORMATS, type StatementFormat } from './formats';
+import { STATEMENT_FORMATS, type FormatOptions, type StatementFormat } from './formats';
 import { loadStatement } from './load';
 import type { Statement, StatementSource } from './model';
 import { buildTrace, sha256Of, TRACE_FILE } from './trace';
@@ -25,6 +25,8 @@ export interface RenderOptions {
   /** The statements directory; the run's files go into a sub-directory named after the run. */
   dir: string;
   formats?: readonly StatementFormat[];
+  /** Ignored on a re-render: the recorded choices win, so the bytes repeat. */
+  formatOptions?: FormatOptions;
   /** Called between formats and every few thousand lines (activities heartbeat here). */
   onProgress?: (progress: { stage: string; lines?: number }) => void;
 }
@@ -61,6 +63,7 @@ export interface StatementsRecord extends Record<string, unknown> {
   period: string;
   legalEntity: string;
   codeVersion: string;
+  formatOptions: FormatOptions;
   rawInputsSha256: string;
   statementSha256: string;
   /** Per section of the statement (header, rollForward, totalsByType, …). */
@@ -117,6 +120,7 @@ export async function renderRunStatements(db: Db, options: RenderOptions): Promi
   const codeVersion = recorded?.codeVersion ?? options.codeVersion;
   const legalEntity = recorded?.legalEntity ?? options.legalEntity;
   const temporalRunId = recorded?.temporalRunId ?? options.temporalRunId;
+  const formatOptions = recorded?.formatOptions ?? options.formatOptions ?? {};
   let stage = 'loading';
   const source = tracked(await loadStatement(db, { runId: options.runId, temporalRunId, legalEntity, codeVersion, chainHead }), () => stage, options.onProgress);
 
@@ -127,7 +131,7 @@ export async function renderRunStatements(db: Db, options: RenderOptions): Promi
   for (const format of options.formats ?? (Object.keys(STATEMENT_FORMATS) as StatementFormat[])) {
     stage = format;
     options.onProgress?.({ stage });
-    artifacts.push(...(await STATEMENT_FORMATS[format](source, dir, base)));
+    artifacts.push(...(await STATEMENT_FORMATS[format](source, dir, base, formatOptions)));
   }
   if (recorded) assertSameBytes(artifacts, recorded.artifacts);
   stage = 'digest';
@@ -145,6 +149,7 @@ export async function renderRunStatements(db: Db, options: RenderOptions): Promi
     period: run.period,
     legalEntity,
     codeVersion,
+    formatOptions,
     rawInputsSha256: source.statement.audit.rawInputsSha256,
     statementSha256: sha256Of(source.statement),
     sectionSha256: sectionDigests(source.statement),
