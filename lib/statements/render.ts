@@ -15,6 +15,7 @@ import { canonicalJson } from './canonical-json';
 import { STATEMENT_FORMATS, type FormatOptions, type StatementFormat } from './formats';
 import { loadStatement } from './load';
 import type { Statement, StatementSource } from './model';
+import { withSharedLines } from './tee';
 import { buildTrace, sha256Of, TRACE_FILE } from './trace';
 
 export interface RenderOptions {
@@ -127,15 +128,16 @@ export async function renderRunStatements(db: Db, options: RenderOptions): Promi
   const dir = path.join(options.dir, runDirectoryName(options.runId));
   await mkdir(dir, { recursive: true });
   const base = `statement-${runDirectoryName(`${run.accountId}-${run.period}`)}`;
-  const artifacts: Artifact[] = [];
-  for (const format of options.formats ?? (Object.keys(STATEMENT_FORMATS) as StatementFormat[])) {
-    stage = format;
-    options.onProgress?.({ stage });
-    artifacts.push(...(await STATEMENT_FORMATS[format](source, dir, base, formatOptions)));
-  }
+  // Every format and the lines digest share one read of the lines (the expensive part).
+  stage = 'rendering';
+  const formats = options.formats ?? (Object.keys(STATEMENT_FORMATS) as StatementFormat[]);
+  const outputs = await withSharedLines<Artifact[] | string>(source, [
+    ...formats.map((format) => (view: StatementSource) => STATEMENT_FORMATS[format](view, dir, base, formatOptions)),
+    (view: StatementSource) => linesDigest(view),
+  ]);
+  const linesSha256 = outputs.pop() as string;
+  const artifacts = (outputs as Artifact[][]).flat();
   if (recorded) assertSameBytes(artifacts, recorded.artifacts);
-  stage = 'digest';
-  const linesSha256 = await linesDigest(source);
   const trace = await buildTrace(db, { runId: options.runId, temporalRunId, codeVersion, statement: source.statement, linesSha256, artifacts: recorded?.artifacts ?? artifacts, chain: { accountId: run.accountId, recordId, prevHash: chainHead } });
   const traceArtifact = await writeArtifact(dir, TRACE_FILE, async (out) => {
     out.end(`${JSON.stringify(trace, null, 2)}\n`);
