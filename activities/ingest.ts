@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CapitalClient } from '../lib/capital';
-import { queryBounds, type TimeWindow } from '../lib/capital/broker-time';
+import { parseBrokerUtc, queryBounds, type TimeWindow } from '../lib/capital/broker-time';
 import { CapitalRequestError } from '../lib/capital/errors';
 import { collectTransportEvents } from '../lib/capital/event-scope';
 import { DEFAULT_GAP_POLICY, judgeWindow, type GapPolicy } from '../lib/ledger/gap-detection';
@@ -48,10 +48,41 @@ export interface IngestWindowResult extends IngestCounts {
 
 type Page = Awaited<ReturnType<CapitalClient['transactionsInWithRaw']>>;
 
+/**
+ * Parts re-read after a full answer aim at this share of the suspect row count: near enough to
+ * need few requests, far enough below it for rows a cut-off answer may have left out.
+ */
+const PART_FILL = 0.9;
+
+/**
+ * Where to re-read a part whose answer was full. Halving again and again throws away every full
+ * answer on the way down (a busy day cost 2-3× its rows in requests); the answer's own rows show
+ * where the rows are, so the part is cut before every `PART_FILL × suspectRowCount`-th of them,
+ * on whole seconds (the broker's precision) and no narrower than the policy's minimum span. If
+ * that leaves a part over half the window, the answer may have been cut off at one end: halve.
+ * The rows only place the cuts; every part is read and judged again.
+ */
+export function partsAfterFullAnswer(part: TimeWindow, rowTimesMs: readonly number[], halves: [TimeWindow, TimeWindow], policy: GapPolicy): TimeWindow[] {
+  const target = Math.max(1, Math.floor(policy.suspectRowCount * PART_FILL));
+  const minimumSpanMs = Math.ceil(policy.minimumSpanMs / 1000) * 1000;
+  const bounds = [part.fromMs];
+  // `first` is the first row of the part being built; each cut falls before row `first + target`.
+  for (let first = 0; first + target < rowTimesMs.length; ) {
+    const cut = Math.max(Math.floor((rowTimesMs[first + target] as number) / 1000) * 1000, (bounds[bounds.length - 1] as number) + minimumSpanMs);
+    if (cut > part.toMs - minimumSpanMs) break;
+    bounds.push(cut);
+    while (first < rowTimesMs.length && (rowTimesMs[first] as number) < cut) first++;
+  }
+  bounds.push(part.toMs);
+  const parts = bounds.slice(1).map((toMs, i) => ({ fromMs: bounds[i] as number, toMs }));
+  const halfMs = (part.toMs - part.fromMs) / 2;
+  return parts.length < 2 || parts.some((p) => p.toMs - p.fromMs > halfMs) ? halves : parts;
+}
+
 export function createIngestActivities(deps: IngestDeps) {
   const policy = deps.gapPolicy ?? DEFAULT_GAP_POLICY;
 
-  /** Reads one window, splitting it wherever an answer may have been cut off. */
+  /** Reads one window, re-reading in parts wherever an answer may have been cut off. */
   async function readWindow(client: CapitalClient, window: TimeWindow, type?: string) {
     const requests: WindowTraceDocument['requests'] = [];
     const truncated: string[] = [];
@@ -70,7 +101,8 @@ export function createIngestActivities(deps: IngestDeps) {
       requests.push({ fromMs: part.fromMs, toMs: part.toMs, query: { ...queryBounds(part), ...(type ? { type } : {}) }, rows: page?.rows.length ?? 0, verdict: verdict.kind });
       heartbeat({ requests: requests.length });
       if (verdict.kind === 'split') {
-        queue.unshift(...verdict.halves); // depth first keeps the rows in time order
+        const parts = page ? partsAfterFullAnswer(part, page.rows.map((row) => parseBrokerUtc(row.dateUtc) as number), verdict.halves, policy) : verdict.halves;
+        queue.unshift(...parts); // depth first keeps the rows in time order
         continue;
       }
       if (verdict.kind === 'possibly-truncated') truncated.push(`${new Date(part.fromMs).toISOString()}..${new Date(part.toMs).toISOString()}: ${verdict.reason}`);

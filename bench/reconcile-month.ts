@@ -1,7 +1,9 @@
+import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimulatedAccount } from '../simulator/data/accounts';
 import { startDevStack } from '../lib/devstack';
 import { loadDefaultChart, loadDefaultRules } from '../lib/ledger/defaults';
@@ -12,17 +14,17 @@ import { connectMongo, type MongoHandle } from '../lib/store/mongo';
 import { connectTemporalClient } from '../lib/temporal/client';
 import { booksBetween } from '../simulator/data/books';
 import { workflowBundle } from '../workers/bundle';
-import type { reconcileAccountPeriod } from '../workflows/reconcile-account-period';
+import type { reconcileAccountPeriod, ReconcileSummary } from '../workflows/reconcile-account-period';
 import { startBenchChild } from './children';
 import { figure, type Figure } from './harness';
-import { historyFacts } from './history';
+import { historyFacts, type HistoryFacts } from './history';
 import type { PipelineChildArgs } from './pipeline-child';
 import type { BenchContext } from './run';
 
 const PERIOD = '2025-01';
 const JANUARY = { fromMs: Date.UTC(2025, 0, 1), toMs: Date.UTC(2025, 1, 1) };
-/** As in the workflow: windows per ingest child. */
-const WINDOWS_PER_CHILD = 100;
+/** A run still going after this long is stuck (e.g. activities timing out and retrying), not slow. */
+const RUN_DEADLINE_MS = 20 * 60_000;
 
 interface SimulatorReady {
   url: string;
@@ -33,109 +35,155 @@ interface SimulatorReady {
 interface DirectResult {
   seconds: number;
   stages: Record<string, number>;
+  stagePeakRssMb: Record<string, number>;
   peakRssMb: number;
+}
+
+type Shared = Omit<PipelineChildArgs, 'mode' | 'database' | 'temporal' | 'run'>;
+
+/** Per-run measurements, each a list over the runs that produced it. */
+class Measurements {
+  readonly series = new Map<string, { unit: string; runs: number[] }>();
+  add(name: string, unit: string, value: number): void {
+    const entry = this.series.get(name) ?? { unit, runs: [] };
+    entry.runs.push(value);
+    this.series.set(name, entry);
+  }
+  figures(names: string[]): Figure[] {
+    return names.flatMap((name) => {
+      const entry = this.series.get(name);
+      return entry ? [figure(name, entry.unit, entry.runs)] : [];
+    });
+  }
+  figuresStartingWith(prefix: string): Figure[] {
+    return this.figures([...this.series.keys()].filter((name) => name.startsWith(prefix)));
+  }
 }
 
 /**
  * One month of N transactions reconciled end to end, through Temporal and in-process (the same
  * activities called directly), with the database's raw insertMany ceiling for N documents, all in
  * one run so the ratios compare like with like. The simulator, the worker and the in-process
- * pipeline each run in a process of their own, so the worker's peak RSS is the worker's.
+ * pipeline each run in a process of their own, so the worker's peak RSS is the worker's; where
+ * the time goes is read per activity from the run's histories.
  */
 export async function reconcileMonth(ctx: BenchContext): Promise<Figure[]> {
   const stack = await startDevStack({ config: ctx.config, log: ctx.log, ui: false });
   const simulatorChild = startBenchChild('simulator-child.ts', { seed: 1, transactionsPerMonth: ctx.transactions });
   const statementsDir = await mkdtemp(path.join(tmpdir(), 'recon-bench-statements-'));
-  const through: number[] = [];
-  const inProcess: number[] = [];
-  const ceiling: number[] = [];
-  const workerRss: number[] = [];
-  const directRss: number[] = [];
-  const stagesThrough = new Map<string, number[]>();
-  const stagesDirect = new Map<string, number[]>();
-  let historyEventsMax = 0;
-  let payloadBytesMax = 0;
-  let rows = 0;
-  const simulatorRss: number[] = [];
+  const m = new Measurements();
+  let rows = ctx.transactions;
   try {
     const simulator = await simulatorChild.nextMessage<SimulatorReady>();
     // Built (or found) here, so webpack counts against neither the worker's time nor its memory.
     await workflowBundle(ctx.config.cacheDir, ctx.log);
-    const base = {
+    const shared: Shared = {
       mongoUri: stack.mongo.uri,
       simulator: { url: simulator.url, credentials: simulator.credentials },
       statements: { dir: statementsDir, legalEntity: 'Benchmark Ltd' },
       cacheDir: ctx.config.cacheDir,
     };
     const run = { accountId: simulator.account.accountId, period: PERIOD, timeZone: 'UTC' };
+    const temporal = { address: stack.temporal.address, namespace: stack.temporal.namespace };
 
     for (let i = 0; i < ctx.runs; i++) {
-      // Through Temporal: the worker in its own process, the clock in this one.
-      const mongo = await prepareDatabase(stack.mongo.uri, simulator.account);
-      const taskQueue = `bench-${randomUUID()}`;
-      const worker = startBenchChild('pipeline-child.ts', { ...base, mode: 'worker', database: mongo.db.databaseName, temporal: { address: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue } } satisfies PipelineChildArgs);
-      const client = await connectTemporalClient(stack.temporal);
-      try {
-        await worker.nextMessage();
-        const workflowId = `bench:${randomUUID()}`;
-        const started = performance.now();
-        const summary = await client.workflow.execute<typeof reconcileAccountPeriod>('reconcileAccountPeriod', { taskQueue, workflowId, args: [run] });
-        through.push((performance.now() - started) / 1000);
-        rows = summary.ingest.rows;
-        await worker.stop();
-        workerRss.push((await worker.nextMessage<{ peakRssMb: number }>()).peakRssMb);
-        const children = Array.from({ length: Math.ceil(summary.ingest.windows / WINDOWS_PER_CHILD) }, (_, c) => `${workflowId}:ingest:${c}`);
-        const facts = await historyFacts(client, [workflowId, ...children]);
-        historyEventsMax = Math.max(historyEventsMax, facts.eventsMax);
-        payloadBytesMax = Math.max(payloadBytesMax, facts.payloadBytesMax);
-        collect(stagesThrough, facts.stages);
-      } finally {
-        await worker.stop();
-        await client.connection.close();
-        await dropAndClose(mongo);
+      const through = await runThroughTemporal(temporal, shared, run, simulator.account);
+      m.add('peak RSS of the worker process', 'MB', through.workerPeakRssMb);
+      for (const [stage, seconds] of Object.entries(through.history.stages)) m.add(`through Temporal: ${stage}`, 's', seconds);
+      m.add('largest history (events)', 'events', through.history.eventsMax);
+      m.add('largest payload', 'bytes', through.history.payloadBytesMax);
+      if ('failure' in through) {
+        ctx.notes.push(`run ${i + 1} through Temporal did not finish within ${RUN_DEADLINE_MS / 60_000} min and was terminated: ${through.failure}`);
+      } else {
+        rows = through.summary.ingest.rows;
+        m.add('through Temporal', 's', through.seconds);
+        m.add('broker requests to ingest the month', 'requests', through.summary.ingest.requests);
       }
 
-      // In-process: the same activities in their own process, no Temporal.
-      const direct = await prepareDatabase(stack.mongo.uri, simulator.account);
-      const child = startBenchChild('pipeline-child.ts', { ...base, mode: 'direct', database: direct.db.databaseName, run } satisfies PipelineChildArgs);
-      try {
-        const result = await child.nextMessage<DirectResult>();
-        inProcess.push(result.seconds);
-        directRss.push(result.peakRssMb);
-        collect(stagesDirect, result.stages);
-      } finally {
-        await child.stop();
-        await dropAndClose(direct);
-      }
+      const direct = await runInProcess(shared, run, simulator.account);
+      m.add('same pipeline in-process (no Temporal)', 's', direct.seconds);
+      m.add('peak RSS of the in-process pipeline', 'MB', direct.peakRssMb);
+      for (const [stage, seconds] of Object.entries(direct.stages)) m.add(`in-process: ${stage}`, 's', seconds);
+      for (const [stage, rssMb] of Object.entries(direct.stagePeakRssMb)) m.add(`in-process RSS peak: ${stage}`, 'MB', rssMb);
+      if (!('failure' in through)) m.add('overhead ratio (Temporal ÷ in-process)', '×', through.seconds / direct.seconds);
 
-      ceiling.push(await insertCeiling(stack.mongo.uri, rows));
+      m.add('raw insertMany ceiling for as many docs', 'docs/s', await insertCeiling(stack.mongo.uri, rows));
     }
     await simulatorChild.stop();
-    simulatorRss.push((await simulatorChild.nextMessage<{ peakRssMb: number }>()).peakRssMb);
+    m.add('peak RSS of the simulator process', 'MB', (await simulatorChild.nextMessage<{ peakRssMb: number }>()).peakRssMb);
   } finally {
     await simulatorChild.stop();
     await stack.stop();
     await rm(statementsDir, { recursive: true, force: true });
   }
-  const ratio = through.map((t, i) => t / (inProcess[i] as number));
+  const throughput = m.series.get('through Temporal')?.runs.map((seconds) => rows / seconds) ?? [];
   return [
-    figure(`month of ${rows} transactions through Temporal`, 's', through),
-    figure('throughput through Temporal', 'tx/s', through.map((t) => rows / t)),
-    figure('same pipeline in-process (no Temporal)', 's', inProcess),
-    figure('overhead ratio (Temporal ÷ in-process)', '×', ratio),
-    figure('raw insertMany ceiling for as many docs', 'docs/s', ceiling),
-    figure('peak RSS of the worker process', 'MB', workerRss),
-    figure('peak RSS of the in-process pipeline', 'MB', directRss),
-    figure('peak RSS of the simulator process', 'MB', simulatorRss),
-    figure('largest history (events)', 'events', [historyEventsMax]),
-    figure('largest payload', 'bytes', [payloadBytesMax]),
-    ...[...stagesThrough].map(([stage, runs]) => figure(`through Temporal: ${stage}`, 's', runs)),
-    ...[...stagesDirect].map(([stage, runs]) => figure(`in-process: ${stage}`, 's', runs)),
+    ...m.figures(['through Temporal']).map((f) => ({ ...f, name: `month of ${rows} transactions through Temporal` })),
+    ...(throughput.length > 0 ? [figure('throughput through Temporal', 'tx/s', throughput)] : []),
+    ...m.figures([
+      'same pipeline in-process (no Temporal)',
+      'overhead ratio (Temporal ÷ in-process)',
+      'raw insertMany ceiling for as many docs',
+      'peak RSS of the worker process',
+      'peak RSS of the in-process pipeline',
+      'peak RSS of the simulator process',
+      'broker requests to ingest the month',
+      'largest history (events)',
+      'largest payload',
+    ]),
+    ...m.figuresStartingWith('through Temporal: '),
+    ...m.figuresStartingWith('in-process: '),
+    ...m.figuresStartingWith('in-process RSS peak: '),
   ];
 }
 
-function collect(into: Map<string, number[]>, stages: Record<string, number>): void {
-  for (const [stage, seconds] of Object.entries(stages)) into.set(stage, [...(into.get(stage) ?? []), seconds]);
+type ThroughTemporal = { workerPeakRssMb: number; history: HistoryFacts } & ({ seconds: number; summary: ReconcileSummary } | { failure: string });
+
+/** The worker in its own process, the clock and the Temporal client in this one. */
+async function runThroughTemporal(temporal: { address: string; namespace: string }, shared: Shared, run: PipelineChildArgs['run'] & object, account: SimulatedAccount): Promise<ThroughTemporal> {
+  const mongo = await prepareDatabase(shared.mongoUri, account);
+  const taskQueue = `bench-${randomUUID()}`;
+  const worker = startBenchChild('pipeline-child.ts', { ...shared, mode: 'worker', database: mongo.db.databaseName, temporal: { ...temporal, taskQueue } } satisfies PipelineChildArgs);
+  const client = await connectTemporalClient(temporal);
+  try {
+    await worker.nextMessage();
+    const workflowId = `bench:${randomUUID()}`;
+    const started = performance.now();
+    const handle = await client.workflow.start<typeof reconcileAccountPeriod>('reconcileAccountPeriod', { taskQueue, workflowId, args: [run] });
+    const deadline = new AbortController();
+    const outcome = await Promise.race([handle.result(), sleep(RUN_DEADLINE_MS, 'deadline' as const, { signal: deadline.signal })]);
+    const seconds = (performance.now() - started) / 1000;
+    deadline.abort();
+    const failure = outcome === 'deadline' ? await stuckActivities(client, workflowId) : undefined;
+    if (failure !== undefined) await handle.terminate('benchmark deadline');
+    await worker.stop();
+    const { peakRssMb: workerPeakRssMb } = await worker.nextMessage<{ peakRssMb: number }>();
+    const history = await historyFacts(client, workflowId);
+    return outcome === 'deadline' ? { workerPeakRssMb, history, failure: failure as string } : { workerPeakRssMb, history, seconds, summary: outcome };
+  } finally {
+    await worker.stop();
+    await client.connection.close();
+    await dropAndClose(mongo);
+  }
+}
+
+/** What a stuck run is waiting for: its pending activities, their attempts and last failures. */
+async function stuckActivities(client: Client, workflowId: string): Promise<string> {
+  const { raw } = await client.workflow.getHandle(workflowId).describe();
+  const pending = (raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} attempt ${a.attempt} (last failure: ${a.lastFailure?.message ?? 'none'})`);
+  return pending.length > 0 ? pending.join('; ') : 'no pending activity';
+}
+
+/** The same activities in their own process, no Temporal. */
+async function runInProcess(shared: Shared, run: PipelineChildArgs['run'] & object, account: SimulatedAccount): Promise<DirectResult> {
+  const mongo = await prepareDatabase(shared.mongoUri, account);
+  const child = startBenchChild('pipeline-child.ts', { ...shared, mode: 'direct', database: mongo.db.databaseName, run } satisfies PipelineChildArgs);
+  try {
+    return await child.nextMessage<DirectResult>();
+  } finally {
+    await child.stop();
+    await dropAndClose(mongo);
+  }
 }
 
 async function prepareDatabase(uri: string, account: SimulatedAccount): Promise<MongoHandle> {

@@ -10,6 +10,7 @@ import { createLogger } from '../lib/log';
 import { codeVersion } from '../lib/version';
 import { formatFigure, machineDescription, type Figure } from './harness';
 import { reconcileMonth } from './reconcile-month';
+import { renderStatements } from './render-statements';
 import { stackStartup } from './stack-startup';
 import { storeInsertCeiling } from './store-insert-ceiling';
 
@@ -18,12 +19,15 @@ export interface BenchContext {
   transactions: number;
   config: ReturnType<typeof loadConfig>;
   log: ReturnType<typeof createLogger>;
+  /** What a benchmark could not measure and why (a run that did not finish); printed and recorded. */
+  notes: string[];
 }
 
 const BENCHMARKS: Record<string, { description: string; run: (ctx: BenchContext) => Promise<Figure[]>; /** Results depend on --transactions: one file per size. */ scaled?: true }> = {
   'stack-startup': { description: 'embedded Temporal + database start, cached binaries', run: stackStartup },
   'store-insert-ceiling': { description: "the database's raw insertMany ceiling for ledger-like documents", run: storeInsertCeiling, scaled: true },
   'reconcile-month': { description: 'a month of --transactions reconciled through Temporal and in-process, with the insertMany ceiling', run: reconcileMonth, scaled: true },
+  'render-statements': { description: 'every statement format from a synthetic statement of --transactions lines and a tenth as many (time, peak RSS in its own process)', run: renderStatements, scaled: true },
 };
 
 async function main(): Promise<void> {
@@ -34,16 +38,18 @@ async function main(): Promise<void> {
   for (const name of selected) if (!BENCHMARKS[name]) throw new Error(`unknown benchmark '${name}'; known: ${Object.keys(BENCHMARKS).join(', ')}`);
 
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
-  const ctx: BenchContext = { runs: Number(values.runs), transactions: Number(values.transactions), config: loadConfig(), log };
+  const base = { runs: Number(values.runs), transactions: Number(values.transactions), config: loadConfig(), log };
   const resultsDir = path.join(__dirname, 'results');
   await mkdir(resultsDir, { recursive: true });
 
   for (const name of selected) {
     const bench = BENCHMARKS[name] as (typeof BENCHMARKS)[string];
     console.log(`\n== ${name}: ${bench.description}`);
+    const ctx: BenchContext = { ...base, notes: [] };
     const figures = await bench.run(ctx);
     for (const f of figures) console.log(formatFigure(f));
-    const record = { benchmark: name, description: bench.description, date: new Date().toISOString(), codeVersion: codeVersion(), machine: machineDescription(), parameters: { runs: ctx.runs, transactions: ctx.transactions }, figures };
+    for (const note of ctx.notes) console.log(`note: ${note}`);
+    const record = { benchmark: name, description: bench.description, date: new Date().toISOString(), codeVersion: codeVersion(), machine: machineDescription(), parameters: { runs: ctx.runs, transactions: ctx.transactions }, figures, ...(ctx.notes.length > 0 ? { notes: ctx.notes } : {}) };
     await writeFile(path.join(resultsDir, `${name}${bench.scaled ? `-${ctx.transactions}` : ''}.json`), `${JSON.stringify(record, null, 2)}\n`);
   }
 }

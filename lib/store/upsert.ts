@@ -7,7 +7,13 @@ export interface UpsertCounts {
   unchanged: number;
 }
 
-const BATCH_SIZE = 1000;
+const INSERT_BATCH_SIZE = 1000;
+/**
+ * Documents found already stored are read back this many at a time. The embedded FerretDB reads
+ * the whole collection for any lookup but a single `_id`, so one lookup of 5,000 costs about a
+ * third of five lookups of 1,000 (a re-run finds every document there).
+ */
+const LOOKUP_BATCH_SIZE = 5000;
 const DUPLICATE_KEY = 11000;
 
 /**
@@ -21,17 +27,24 @@ const DUPLICATE_KEY = 11000;
 export async function upsertMany<T extends Document & { _id: string }>(collection: Collection<T>, documents: Iterable<T> | AsyncIterable<T>): Promise<UpsertCounts> {
   const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
   let batch: T[] = [];
+  let alreadyStored: T[] = [];
+  const compareStored = async () => {
+    if (alreadyStored.length > 0) await replaceChanged(collection, alreadyStored, counts);
+    alreadyStored = [];
+  };
   const flush = async () => {
     if (batch.length === 0) return;
     const existing = await insertNew(collection, batch, counts);
-    if (existing.size > 0) await replaceChanged(collection, batch.filter((d) => existing.has(d._id)), counts);
+    for (const document of batch) if (existing.has(document._id)) alreadyStored.push(document);
     batch = [];
+    if (alreadyStored.length >= LOOKUP_BATCH_SIZE) await compareStored();
   };
   for await (const document of documents) {
     batch.push(document);
-    if (batch.length >= BATCH_SIZE) await flush();
+    if (batch.length >= INSERT_BATCH_SIZE) await flush();
   }
   await flush();
+  await compareStored();
   return counts;
 }
 
@@ -53,12 +66,14 @@ async function insertNew<T extends Document & { _id: string }>(collection: Colle
 
 async function replaceChanged<T extends Document & { _id: string }>(collection: Collection<T>, candidates: T[], counts: UpsertCounts): Promise<void> {
   const stored = await collection.find({ _id: { $in: candidates.map((d) => d._id) } } as Filter<T>).toArray();
-  const byId = new Map(stored.map((d) => [String(d._id), d]));
+  const byId = new Map<string, Document>(stored.map((d) => [String(d._id), d]));
   for (const document of candidates) {
     if (isDeepStrictEqual(normalised(byId.get(document._id)), normalised(document))) {
       counts.unchanged++;
     } else {
       await collection.replaceOne({ _id: document._id } as Filter<T>, document, { upsert: true });
+      // The same `_id` may come again later in the candidates: compare it with what is now stored.
+      byId.set(document._id, document);
       counts.updated++;
     }
   }

@@ -15,6 +15,7 @@
  * holds as for transactions.
  */
 import { type Seed, type SimulatedAccount } from './accounts';
+import { BoundedCache } from './bounded-cache';
 import { type GenerationContext, generationContext } from './context';
 import { dayFrame, forEachIntradayDeal, LONG_DEALS_PER_DAY_MAX } from './day-plan';
 import { type Deal, type Direction, oppositeDirection } from './deal-model';
@@ -159,7 +160,17 @@ function dealEvents(ctx: GenerationContext, deal: Deal, day: number): ActivityEv
   return events;
 }
 
-function eventsOfDay(ctx: GenerationContext, day: number): ActivityEvent[] {
+/**
+ * A day read in several parts (a busy day's activity is split until each answer is small enough)
+ * would otherwise regenerate the day for each part. Reads go day by day, so two days suffice.
+ */
+const eventsCache = new BoundedCache<string, readonly ActivityEvent[]>(2);
+
+function eventsOfDay(ctx: GenerationContext, day: number): readonly ActivityEvent[] {
+  return eventsCache.getOrCompute(`${ctx.cacheKey}|${day}`, () => generateEventsOfDay(ctx, day));
+}
+
+function generateEventsOfDay(ctx: GenerationContext, day: number): ActivityEvent[] {
   const frame = dayFrame(ctx, day);
   const events: ActivityEvent[] = [];
   forEachIntradayDeal(ctx, frame, (deal) => events.push(...dealEvents(ctx, deal, day)));

@@ -47,7 +47,10 @@ export class DayLedger {
   private readonly typeLookup = new Map<string, number>();
   private readonly epicLookup = new Map<string, number>();
 
+  private order: Int32Array | undefined;
+
   add(timeMs: number, local: number, type: string, note: string, amount: Decimal, epic?: string, deal?: DealRef): void {
+    this.order = undefined;
     if (this.count === this.capacity) this.grow();
     const i = this.count++;
     this.timeMs[i] = timeMs;
@@ -60,8 +63,13 @@ export class DayLedger {
     this.dealIsLong[i] = deal?.kind === 'long' ? 1 : 0;
   }
 
-  /** Row indices ordered by time, then by the reference's local part (unique within a day). */
+  /** Row indices ordered by time, then by the reference's local part (unique within a day). Computed once. */
   sortedOrder(): Int32Array {
+    this.order ??= this.computeOrder();
+    return this.order;
+  }
+
+  private computeOrder(): Int32Array {
     const order = new Int32Array(this.count);
     for (let i = 0; i < this.count; i++) order[i] = i;
     const time = this.timeMs;

@@ -1,0 +1,136 @@
+/**
+ * The reconciliation pipeline for a benchmark, in a process of its own so that its peak RSS is
+ * the worker's alone (no simulator, no generator, no Temporal server):
+ *
+ * - `worker`: a recon worker on the given task queue; prints `{ ready }`, runs until SIGTERM,
+ *   then prints `{ peakRssMb }`.
+ * - `direct`: the workflow's activities called in the workflow's order, no Temporal; prints
+ *   `{ seconds, stages, stagePeakRssMb, peakRssMb }`. The gap between the two is what Temporal costs.
+ */
+import { randomUUID } from 'node:crypto';
+import { createActivities, type Activities } from '../activities';
+import { createCapitalClient, recordTransportEvent } from '../lib/capital';
+import { createLogger } from '../lib/log';
+import { ensureIndexes } from '../lib/store/indexes';
+import { connectMongo } from '../lib/store/mongo';
+import { workflowBundle } from '../workers/bundle';
+import { createReconWorker } from '../workers/recon-worker';
+import { installTemporalRuntime } from '../workers/runtime';
+import { childArgs, onStopSignal, peakRssMb, report } from './children';
+
+export interface PipelineChildArgs {
+  mode: 'worker' | 'direct';
+  mongoUri: string;
+  database: string;
+  simulator: { url: string; credentials: { apiKey: string; identifier: string; password: string } };
+  statements: { dir: string; legalEntity: string };
+  cacheDir: string;
+  temporal?: { address: string; namespace: string; taskQueue: string };
+  run?: { accountId: string; period: string; timeZone: string };
+}
+
+/** As the workflow runs them: windows per lane of a child workflow. */
+const WINDOWS_IN_FLIGHT = 8;
+const RSS_SAMPLE_MS = 200;
+
+async function main(): Promise<void> {
+  const args = childArgs<PipelineChildArgs>();
+  const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+  const mongo = await connectMongo(args.mongoUri, args.database);
+  const capital = createCapitalClient({ capital: { environment: 'custom', baseUrl: args.simulator.url, ...args.simulator.credentials }, log, onEvent: recordTransportEvent });
+  const deps = { db: mongo.db, log, capitalFor: () => capital, statements: args.statements };
+
+  if (args.mode === 'worker') {
+    const temporal = args.temporal as NonNullable<PipelineChildArgs['temporal']>;
+    installTemporalRuntime(log);
+    const { worker, close } = await createReconWorker({ ...temporal, bundle: await workflowBundle(args.cacheDir, log), ...deps });
+    const running = worker.run();
+    onStopSignal(async () => {
+      // First: a worker stopped with activities still running (a run past its deadline) may fail to shut down cleanly.
+      report({ peakRssMb: peakRssMb() });
+      worker.shutdown();
+      await running;
+      await close();
+      await mongo.close();
+      capital.session.close();
+    });
+    report({ ready: true });
+    return;
+  }
+
+  await ensureIndexes(mongo.db);
+  const started = performance.now();
+  const stages = await runDirect(createActivities(deps), args.run as NonNullable<PipelineChildArgs['run']>);
+  const seconds = (performance.now() - started) / 1000;
+  await mongo.close();
+  capital.session.close();
+  report({ seconds, stages: stages.seconds, stagePeakRssMb: stages.peakRssMb, peakRssMb: peakRssMb() });
+}
+
+/**
+ * reconcileAccountPeriod without Temporal: the same activities, the same order and concurrency
+ * (windows 8 at a time; the reconciliation, cross-check and roll-forward side by side). Keep it
+ * in step with workflows/reconcile-account-period.ts. Returns seconds per stage.
+ */
+async function runDirect(a: Activities, input: { accountId: string; period: string; timeZone: string }): Promise<{ seconds: Record<string, number>; peakRssMb: Record<string, number> }> {
+  const seconds: Record<string, number> = {};
+  const peakRssMb: Record<string, number> = {};
+  // Which stage holds the memory: the highest RSS seen while each stage ran (sampled).
+  const running = new Set<string>();
+  const sampler = setInterval(() => {
+    const rssMb = Math.round(process.memoryUsage.rss() / 2 ** 20);
+    for (const stage of running) peakRssMb[stage] = Math.max(peakRssMb[stage] ?? 0, rssMb);
+  }, RSS_SAMPLE_MS);
+  const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    running.add(stage);
+    try {
+      return await work();
+    } finally {
+      running.delete(stage);
+      seconds[stage] = (performance.now() - started) / 1000;
+    }
+  };
+  const runId = `direct:${randomUUID()}`;
+  const startedAtMs = Date.now();
+  const { accountId } = input;
+  const plan = await timed('plan', async () => a.planPeriod({ period: input.period, timeZone: input.timeZone }));
+  await timed('captureBalanceSnapshot', () => a.captureBalanceSnapshot({ accountId, takenBy: runId }));
+  const rollPlan = await a.planRollForward({ accountId, fromMs: plan.startMs, toMs: plan.endMs });
+  const windows = [...plan.windows, ...rollPlan.bridgeWindows.map((w, i) => ({ index: plan.windows.length + i, ...w }))];
+  const digests: string[] = [];
+  const ingest = await timed('ingestWindow (all windows)', async () => {
+    let next = 0;
+    let rows = 0;
+    const lane = async () => {
+      while (next < windows.length) {
+        const position = next++;
+        const w = windows[position] as (typeof windows)[number];
+        const result = await a.ingestWindow({ runId, accountId, windowIndex: w.index, fromMs: w.fromMs, toMs: w.toMs });
+        digests[position] = result.digest;
+        rows += result.rows;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WINDOWS_IN_FLIGHT, windows.length) }, lane));
+    return { rows, windows: windows.length };
+  });
+  const period = { runId, accountId, fromMs: plan.startMs, toMs: plan.endMs, dryRun: false };
+  const ledger = await timed('postLedger', () => a.postLedger(period));
+  const [reconciliation, crossCheck, rollForward] = await timed('reconcile + cross-check + roll-forward', () =>
+    Promise.all([
+      timed('reconcilePeriod', () => a.reconcilePeriod(period)),
+      timed('crossCheckActivity', () => a.crossCheckActivity(period)),
+      timed('proveRollForward', () => a.proveRollForward({ ...period, plan: rollPlan })),
+    ]),
+  );
+  const summary = { runId, accountId, period: input.period, timeZone: input.timeZone, dryRun: false, ingest, ledger, reconciliation, crossCheck, rollForward };
+  await timed('recordRun', () => a.recordRun({ runId, accountId, period: input.period, timeZone: input.timeZone, status: 'COMPLETED_WITH_EXCEPTIONS', startedAtMs, windowDigests: digests, summary }));
+  await timed('renderStatements', () => a.renderStatements({ runId, temporalRunId: runId }));
+  clearInterval(sampler);
+  return { seconds, peakRssMb };
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
