@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -11,9 +11,8 @@ import { writeCsvStatement } from '../../../lib/statements/csv';
 import type { Statement, StatementLine, StatementSource } from '../../../lib/statements/model';
 import { sampleStatement } from '../../../lib/statements/sample';
 import { StatementRenderError } from '../../../lib/statements/text';
+import { assertGolden } from '../../helpers/golden';
 
-/** Golden files are reviewed by eye, then compared byte for byte. `UPDATE_GOLDEN=1` rewrites them. */
-const GOLDEN_DIR = path.join(__dirname, 'golden');
 const FILES = ['sample-activity.csv', 'sample-totals.csv', 'sample-exceptions.csv'];
 const FORMULA_START = /^[=+\-@\t\r\0\uFF1D\uFF0B\uFF0D\uFF20]/;
 const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
@@ -73,11 +72,7 @@ describe('CSV statement of the 12-line sample', () => {
       const actual = await bytes(artifact.file);
       assert.equal(artifact.sha256, createHash('sha256').update(actual).digest('hex'));
       assert.equal(artifact.bytes, actual.length);
-      const goldenPath = path.join(GOLDEN_DIR, `csv-${artifact.file}`);
-      if (process.env.UPDATE_GOLDEN === '1') await writeFile(goldenPath, actual);
-      const golden = await readFile(goldenPath);
-      assert.equal(actual.toString('utf8'), golden.toString('utf8'), `${artifact.file} differs from ${goldenPath} (UPDATE_GOLDEN=1 regenerates it; review the diff)`);
-      assert.ok(actual.equals(golden));
+      await assertGolden(`csv-${artifact.file}`, actual, artifact.file);
     }
   });
 

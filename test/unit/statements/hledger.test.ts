@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -17,9 +17,9 @@ import { writeHledgerJournal } from '../../../lib/statements/hledger';
 import type { Statement, StatementLine, StatementSource } from '../../../lib/statements/model';
 import { sampleStatement } from '../../../lib/statements/sample';
 import { StatementRenderError } from '../../../lib/statements/text';
+import { assertGolden } from '../../helpers/golden';
 
 const execFileAsync = promisify(execFile);
-const GOLDEN_DIR = path.join(__dirname, 'golden');
 const CASH_ACCOUNT = 'assets:1100 Broker cash – Capital.com';
 
 
@@ -85,11 +85,7 @@ describe('hledger journal of the 12-line sample', () => {
     assert.equal(artifact.file, 'sample.journal');
     assert.equal(artifact.sha256, createHash('sha256').update(bytes).digest('hex'));
     assert.equal(artifact.bytes, bytes.length);
-    const goldenPath = path.join(GOLDEN_DIR, 'hledger-sample.journal');
-    if (process.env.UPDATE_GOLDEN === '1') await writeFile(goldenPath, bytes);
-    const golden = await readFile(goldenPath);
-    assert.equal(bytes.toString('utf8'), golden.toString('utf8'), `differs from ${goldenPath} (UPDATE_GOLDEN=1 regenerates it; review the diff)`);
-    assert.ok(bytes.equals(golden));
+    await assertGolden('hledger-sample.journal', bytes);
   });
 
   test('rendering twice gives identical bytes and identical SHA-256', async () => {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -14,8 +14,8 @@ import { z } from 'zod';
 import { writeJsonStatement } from '../../../lib/statements/json';
 import type { Statement, StatementLine, StatementSource } from '../../../lib/statements/model';
 import { sampleStatement } from '../../../lib/statements/sample';
+import { assertGolden } from '../../helpers/golden';
 
-const GOLDEN_DIR = path.join(__dirname, 'golden');
 const SCHEMA_PATH = path.join(__dirname, '../../../lib/statements/statement.schema.json');
 
 type Json = Record<string, unknown>;
@@ -49,11 +49,7 @@ describe('JSON statement of the 12-line sample', () => {
     assert.equal(artifact.file, 'sample.json');
     assert.equal(artifact.sha256, createHash('sha256').update(bytes).digest('hex'));
     assert.equal(artifact.bytes, bytes.length);
-    const goldenPath = path.join(GOLDEN_DIR, 'json-sample.json');
-    if (process.env.UPDATE_GOLDEN === '1') await writeFile(goldenPath, bytes);
-    const golden = await readFile(goldenPath);
-    assert.equal(bytes.toString('utf8'), golden.toString('utf8'), `differs from ${goldenPath} (UPDATE_GOLDEN=1 regenerates it; review the diff)`);
-    assert.ok(bytes.equals(golden));
+    await assertGolden('json-sample.json', bytes);
   });
 
   test('rendering twice gives identical bytes and identical SHA-256', async () => {

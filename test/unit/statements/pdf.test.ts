@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,9 +9,8 @@ import type { StatementSource } from '../../../lib/statements/model';
 import { pdfPageCount, writePdfStatement } from '../../../lib/statements/pdf';
 import { ACTIVITY_ROWS_PER_PAGE, activityPageCount, formatAmount, formatInstant, winAnsi } from '../../../lib/statements/pdf-layout';
 import { sampleStatement } from '../../../lib/statements/sample';
+import { assertGolden } from '../../helpers/golden';
 
-/** Golden files are reviewed by eye, then compared. `UPDATE_GOLDEN=1` rewrites them. */
-const GOLDEN_DIR = path.join(__dirname, 'golden');
 const PDFTOTEXT = '/usr/bin/pdftotext';
 const PDFINFO = '/usr/bin/pdfinfo';
 const run = promisify(execFile);
@@ -54,9 +53,7 @@ describe('PDF statement of the 12-line sample', () => {
   test('pdftotext -layout reads as the reviewed golden text', async () => {
     const { file } = await render(sampleStatement(12));
     const actual = await pdfText(file);
-    const goldenPath = path.join(GOLDEN_DIR, 'pdf-sample.txt');
-    if (process.env.UPDATE_GOLDEN === '1') await writeFile(goldenPath, actual);
-    assert.equal(actual, await readFile(goldenPath, 'utf8'), `the text differs from ${goldenPath} (UPDATE_GOLDEN=1 regenerates it; review the diff)`);
+    await assertGolden('pdf-sample.txt', actual, 'the text');
   });
 
   test('every page says "page N of M", M the page count planned before writing, and pdfinfo agrees', async () => {

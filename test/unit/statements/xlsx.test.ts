@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,9 +12,8 @@ import { toDecimal } from '../../../lib/money';
 import type { StatementLine, StatementSource } from '../../../lib/statements/model';
 import { sampleStatement } from '../../../lib/statements/sample';
 import { XlsxAmountError, amountFormat, excelNumber, writeXlsxStatement } from '../../../lib/statements/xlsx';
+import { assertGolden } from '../../helpers/golden';
 
-/** Golden files are reviewed by eye, then compared. `UPDATE_GOLDEN=1` rewrites them. */
-const GOLDEN_DIR = path.join(__dirname, 'golden');
 const SHEETS = ['Summary', 'Activity', 'Totals', 'Exceptions', 'Positions', 'Working orders'];
 const MONEY_FORMAT = '#,##0.00;-#,##0.00';
 const DATE_FORMAT = 'yyyy-mm-dd hh:mm:ss';
@@ -112,9 +111,7 @@ describe('XLSX statement of the 12-line sample', () => {
     );
     for (const sheet of workbook.worksheets) {
       const actual = goldenJson(sheetValues(sheet));
-      const goldenPath = path.join(GOLDEN_DIR, goldenName(sheet.name));
-      if (process.env.UPDATE_GOLDEN === '1') await writeFile(goldenPath, actual);
-      assert.equal(actual, await readFile(goldenPath, 'utf8'), `sheet ${sheet.name} differs from ${goldenPath} (UPDATE_GOLDEN=1 regenerates it; review the diff)`);
+      await assertGolden(goldenName(sheet.name), actual, `sheet ${sheet.name}`);
     }
   });
 
