@@ -46,7 +46,8 @@ async function main(): Promise<void> {
     const { worker, close } = await createReconWorker({ ...temporal, bundle: await workflowBundle(args.cacheDir, log), ...deps });
     const running = worker.run();
     onStopSignal(async () => {
-      // First: a worker stopped with activities still running (a run past its deadline) may fail to shut down cleanly.
+      // Reported before shutting down: a worker stopped while its activities still run (a run
+      // past its deadline) may not shut down cleanly, and the figure would be lost with it.
       report({ peakRssMb: peakRssMb() });
       worker.shutdown();
       await running;
@@ -70,7 +71,8 @@ async function main(): Promise<void> {
 /**
  * reconcileAccountPeriod without Temporal: the same activities, the same order and concurrency
  * (windows 8 at a time; the reconciliation, cross-check and roll-forward side by side). Keep it
- * in step with workflows/reconcile-account-period.ts. Returns seconds per stage.
+ * in step with workflows/reconcile-account-period.ts. Returns each stage's seconds and the highest
+ * RSS seen while it ran (earlier stages' garbage included: V8 returns little memory to the system).
  */
 async function runDirect(a: Activities, input: { accountId: string; period: string; timeZone: string }): Promise<{ seconds: Record<string, number>; peakRssMb: Record<string, number> }> {
   const seconds: Record<string, number> = {};

@@ -92,12 +92,15 @@ export async function reconcileMonth(ctx: BenchContext): Promise<Figure[]> {
       for (const [stage, seconds] of Object.entries(through.history.stages)) m.add(`through Temporal: ${stage}`, 's', seconds);
       m.add('largest history (events)', 'events', through.history.eventsMax);
       m.add('largest payload', 'bytes', through.history.payloadBytesMax);
+      m.add('activities retried', 'activities', through.history.retried.length);
+      for (const retry of through.history.retried) ctx.notes.push(`run ${i + 1} through Temporal retried ${retry}`);
       if ('failure' in through) {
         ctx.notes.push(`run ${i + 1} through Temporal did not finish within ${RUN_DEADLINE_MS / 60_000} min and was terminated: ${through.failure}`);
       } else {
         rows = through.summary.ingest.rows;
         m.add('through Temporal', 's', through.seconds);
         m.add('broker requests to ingest the month', 'requests', through.summary.ingest.requests);
+        m.add('broker requests of the activity cross-check', 'requests', through.summary.crossCheck.activityRequests);
       }
 
       const direct = await runInProcess(shared, run, simulator.account);
@@ -128,8 +131,10 @@ export async function reconcileMonth(ctx: BenchContext): Promise<Figure[]> {
       'peak RSS of the in-process pipeline',
       'peak RSS of the simulator process',
       'broker requests to ingest the month',
+      'broker requests of the activity cross-check',
       'largest history (events)',
       'largest payload',
+      'activities retried',
     ]),
     ...m.figuresStartingWith('through Temporal: '),
     ...m.figuresStartingWith('in-process: '),
