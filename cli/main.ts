@@ -1,6 +1,5 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../lib/config';
-import { checkTypes } from '../activities/reconcile';
 import { codeVersion } from '../lib/version';
 import { maskSecrets } from '../lib/redact';
 import { runBalancesCapture, runBalancesImport, runBalancesList } from './balances';
@@ -17,17 +16,10 @@ import { parseFormats, runStatements, runVerify } from './statements';
 import { runSimBooks } from './sim-books';
 import { EXIT, UserError } from './errors';
 import { runWorker } from './worker';
+import { parseNonNegativeInt, parseNonNegativeNumber, parsePeriod, parsePort, parsePortOrZero, parsePositiveInt, parsePositiveNumber, parseRate, parseTypes } from './parse';
+import { registerScheduleCommands } from './schedule';
+import { registerApiCommand } from './api';
 
-
-function parseTypes(text: string): string[] {
-  const types = text.split(',').map((t) => t.trim().toUpperCase()).filter(Boolean);
-  try {
-    checkTypes(types);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-  return types;
-}
 
 export function buildProgram(): Command {
   const program = new Command('recon')
@@ -197,6 +189,9 @@ export function buildProgram(): Command {
     .option('--json', 'print as JSON')
     .action(runConfig);
 
+  registerScheduleCommands(program);
+  registerApiCommand(program);
+
   return program;
 }
 
@@ -225,51 +220,6 @@ function reportError(error: unknown): number {
   console.error(`recon: ${maskSecrets(message)}`);
   if (!(error instanceof UserError) && process.env.RECON_DEBUG && error instanceof Error) console.error(maskSecrets(error.stack ?? ''));
   return EXIT.failure;
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError(`'${value}' is not a port number (1-65535)`);
-  return port;
-}
-
-function parsePeriod(value: string): string {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) throw new InvalidArgumentError(`'${value}' is not a month like 2025-01`);
-  return value;
-}
-
-function parsePortOrZero(value: string): number {
-  return value === '0' ? 0 : parsePort(value);
-}
-
-function parseNonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a whole number >= 0`);
-  return n;
-}
-
-function parsePositiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a number > 0`);
-  return n;
-}
-
-function parseNonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a number >= 0`);
-  return n;
-}
-
-function parseRate(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`'${value}' is not a rate between 0 and 1`);
-  return n;
-}
-
-function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`'${value}' is not a positive whole number`);
-  return n;
 }
 
 if (require.main === module) void main(process.argv);

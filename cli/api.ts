@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** `recon api`: the HTTP API (issue 6; being built). */
+export function registerApiCommand(program: Command): void {
+  void program;
+}
