@@ -6,11 +6,10 @@ import { rollForward, type RollForward } from '../lib/ledger/roll-forward';
 import { canonical, Decimal, toDecimal } from '../lib/money';
 import { balanceSnapshotId, balanceSnapshotsBetween, saveBalanceSnapshots, toBalanceSnapshot } from '../lib/store/balances';
 import { saveExceptions, type ExceptionDocument } from '../lib/store/reconciliation';
-import { transactionsBetween } from '../lib/store/transactions';
+import { transactionsBetween, windowMovements } from '../lib/store/transactions';
 import type { AnchorOutcome, RollForwardStatus, RollForwardSummary } from '../lib/ledger/roll-forward-summary';
 import { withCapitalFailures } from './capital-failures';
 import type { ActivityDeps } from './deps';
-import { heartbeat } from './heartbeat';
 
 export interface BalanceDeps extends ActivityDeps {
   capitalFor(accountId: string): CapitalClient;
@@ -48,6 +47,8 @@ export interface ProveRollForwardInput {
   fromMs: number;
   toMs: number;
   plan: RollForwardPlan;
+  /** The run's windows that tile the period: each recorded its movements' subtotals. */
+  periodWindowIndexes: number[];
   /** A partial reconciliation: the movements are only these types, so the proof is refused. */
   types?: string[];
   dryRun?: boolean;
@@ -190,11 +191,7 @@ export function createBalanceActivities(deps: BalanceDeps) {
     const closing = input.plan.closing ? await carry(input.accountId, fromPlan(input.plan.closing)) : undefined;
     for (const end of [opening, closing]) if (end && 'problem' in end) reasons.push(end.problem);
 
-    const movements: Array<{ transactionType: string; amount: Decimal }> = [];
-    for await (const tx of transactionsBetween(deps.db, input.accountId, input.fromMs, input.toMs, input.types)) {
-      movements.push({ transactionType: tx.transactionType, amount: toDecimal(tx.amount) });
-      if (movements.length % 10_000 === 0) heartbeat({ movements: movements.length });
-    }
+    const movements = (await windowMovements(deps.db, input.runId, input.periodWindowIndexes)).map((m) => ({ transactionType: m.transactionType, amount: toDecimal(m.amount), count: m.count }));
     const openingBalance = opening && 'balance' in opening ? opening.balance : undefined;
     const closingBalance = closing && 'balance' in closing ? closing.balance : undefined;
     const net = movements.reduce((total, m) => total.plus(m.amount), new Decimal(0));

@@ -13,7 +13,7 @@ export type { SelfCheckInput, SelfCheckOutcome } from './self-check';
 export type { AnchorOutcome, CapturedSnapshot, RollForwardPlan, RollForwardStatus, RollForwardSummary } from './balances';
 export type { CrossCheckSummary } from './cross-check';
 export type { StatementsResult, StatementsSettings } from './statements';
-export type { IngestCounts, IngestWindowInput, IngestWindowResult } from './ingest';
+export type { IngestCounts, IngestWindowInput, IngestWindowResult, WindowRead } from './ingest';
 export type { PeriodInput, PeriodPlan, PlanPeriodInput, PostLedgerResult, ReconcileResult } from './reconcile';
 
 export interface ReconActivityDeps extends ActivityDeps {

@@ -1,14 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { CapitalClient } from '../lib/capital';
-import { parseBrokerUtc, queryBounds, type TimeWindow } from '../lib/capital/broker-time';
-import { CapitalRequestError } from '../lib/capital/errors';
+import { parseBrokerUtc, type TimeWindow } from '../lib/capital/broker-time';
 import { collectTransportEvents } from '../lib/capital/event-scope';
-import { DEFAULT_GAP_POLICY, judgeWindow, type GapPolicy } from '../lib/ledger/gap-detection';
+import type { PositionActivity } from '../lib/ledger/activity-cross-check';
+import { DEFAULT_GAP_POLICY, type GapPolicy } from '../lib/ledger/gap-detection';
 import { normaliseRows } from '../lib/ledger/normalise';
-import { saveIngested, saveWindowTrace, type QuarantineDocument, type TransactionDocument, type WindowTraceDocument } from '../lib/store/transactions';
+import { subtotalMovements } from '../lib/ledger/roll-forward';
+import { canonical, toDecimal } from '../lib/money';
+import { loadChartAndRules } from '../lib/store/chart';
+import { savePositionActivity, type PositionActivityDocument } from '../lib/store/position-activity';
+import { saveLedgerEntries } from '../lib/store/reconciliation';
+import { saveIngested, saveWindowTrace, type QuarantineDocument, type TransactionDocument, type WindowMovement } from '../lib/store/transactions';
 import { withCapitalFailures } from './capital-failures';
 import type { ActivityDeps } from './deps';
 import { heartbeat } from './heartbeat';
+import { postWindow, type PostedWindow } from './post-window';
+import { readInParts, refusedAsTooWide, type HistorySource, type PartsRead } from './read-in-parts';
 
 export interface IngestDeps extends ActivityDeps {
   /** The Capital.com client acting for a broker account (shared per account in a worker). */
@@ -16,12 +23,21 @@ export interface IngestDeps extends ActivityDeps {
   gapPolicy?: GapPolicy;
 }
 
+/** What a window reads: its transactions, the activity feed's POSITION rows (for the cross-check), or both. */
+export type WindowRead = 'transactions' | 'positions';
+
 export interface IngestWindowInput {
   runId: string;
   accountId: string;
   windowIndex: number;
   fromMs: number;
   toMs: number;
+  /** Default: transactions only. */
+  reads?: WindowRead[];
+  /** Post the window's transactions to the ledger (the period's own windows; not bridges). */
+  post?: boolean;
+  /** With `post`: compute the postings but write none. */
+  dryRun?: boolean;
   /** Only these transaction types (one read per type, the API's `type` filter); all when absent. */
   types?: string[];
 }
@@ -33,96 +49,89 @@ export interface IngestCounts {
   updated: number;
   unchanged: number;
   quarantined: number;
+  positionRows: number;
+  posted: number;
+  postingQuarantined: number;
   requests: number;
   retries: number;
   sessionRenewals: number;
   possiblyTruncated: number;
 }
 
-/** What a window's ingestion returns to the workflow: counts and a digest, never rows. */
+/** What a window's ingestion returns to the workflow: counts and digests, never rows. */
 export interface IngestWindowResult extends IngestCounts {
   windowIndex: number;
   /** SHA-256 over the window's record keys and raw digests: equal digests, equal data. */
   digest: string;
+  /** When posted: the postings' digest and the rule set versions used. */
+  ledger?: { digest: string; ruleVersions: number[] };
 }
 
-type Page = Awaited<ReturnType<CapitalClient['transactionsInWithRaw']>>;
+type TransactionPage = Awaited<ReturnType<CapitalClient['transactionsInWithRaw']>>;
+type TransactionRow = { row: TransactionPage['rows'][number]; raw: unknown };
 
-/**
- * Parts re-read after a full answer aim at this share of the suspect row count: near enough to
- * need few requests, far enough below it for rows a cut-off answer may have left out.
- */
-const PART_FILL = 0.9;
+const POSITIONS_ONLY = 'type==POSITION';
 
-/**
- * Where to re-read a part whose answer was full. Halving again and again throws away every full
- * answer on the way down (a busy day cost 2-3× its rows in requests); the answer's own rows show
- * where the rows are, so the part is cut before every `PART_FILL × suspectRowCount`-th of them,
- * on whole seconds (the broker's precision) and no narrower than the policy's minimum span. If
- * that leaves a part over half the window, the answer may have been cut off at one end: halve.
- * The rows only place the cuts; every part is read and judged again.
- */
-export function partsAfterFullAnswer(part: TimeWindow, rowTimesMs: readonly number[], halves: [TimeWindow, TimeWindow], policy: GapPolicy): TimeWindow[] {
-  const target = Math.max(1, Math.floor(policy.suspectRowCount * PART_FILL));
-  const minimumSpanMs = Math.ceil(policy.minimumSpanMs / 1000) * 1000;
-  const bounds = [part.fromMs];
-  // `first` is the first row of the part being built; each cut falls before row `first + target`.
-  for (let first = 0; first + target < rowTimesMs.length; ) {
-    const cut = Math.max(Math.floor((rowTimesMs[first + target] as number) / 1000) * 1000, (bounds[bounds.length - 1] as number) + minimumSpanMs);
-    if (cut > part.toMs - minimumSpanMs) break;
-    bounds.push(cut);
-    while (first < rowTimesMs.length && (rowTimesMs[first] as number) < cut) first++;
-  }
-  bounds.push(part.toMs);
-  const parts = bounds.slice(1).map((toMs, i) => ({ fromMs: bounds[i] as number, toMs }));
-  const halfMs = (part.toMs - part.fromMs) / 2;
-  return parts.length < 2 || parts.some((p) => p.toMs - p.fromMs > halfMs) ? halves : parts;
+function transactionSource(client: CapitalClient, type: string | undefined): HistorySource<TransactionRow> {
+  return {
+    path: '/history/transactions',
+    query: type ? { type } : {},
+    async read(part) {
+      try {
+        const page = await client.transactionsInWithRaw(part, type);
+        return page.rows.map((row, i) => ({ row, raw: page.raw[i] }));
+      } catch (error) {
+        if (refusedAsTooWide(error)) return undefined;
+        throw error;
+      }
+    },
+    timeOf: ({ row }) => parseBrokerUtc(row.dateUtc) as number,
+  };
+}
+
+function positionSource(client: CapitalClient): HistorySource<PositionActivity> {
+  return {
+    path: '/history/activity',
+    query: { filter: POSITIONS_ONLY },
+    async read(part) {
+      const rows: PositionActivity[] = [];
+      for await (const { activities } of client.activityBetween(part, { filter: POSITIONS_ONLY })) {
+        for (const a of activities) rows.push({ dealId: a.dealId, epic: a.epic, atMs: parseBrokerUtc(a.dateUtc) as number, source: a.source, status: a.status });
+      }
+      return rows;
+    },
+    timeOf: (row) => row.atMs,
+  };
+}
+
+function positionDocument(accountId: string, row: PositionActivity): PositionActivityDocument {
+  const canonical = JSON.stringify([accountId, row.dealId, row.epic, row.atMs, row.source, row.status]);
+  return { _id: createHash('sha256').update(canonical).digest('hex'), accountId, ...row };
+}
+
+function mergeReads<Row>(reads: PartsRead<Row>[]): PartsRead<Row> {
+  return { rows: reads.flatMap((r) => r.rows), requests: reads.flatMap((r) => r.requests), truncated: reads.flatMap((r) => r.truncated) };
 }
 
 export function createIngestActivities(deps: IngestDeps) {
   const policy = deps.gapPolicy ?? DEFAULT_GAP_POLICY;
 
-  /** Reads one window, re-reading in parts wherever an answer may have been cut off. */
-  async function readWindow(client: CapitalClient, window: TimeWindow, type?: string) {
-    const requests: WindowTraceDocument['requests'] = [];
-    const truncated: string[] = [];
-    const pages: Page[] = [];
-    const queue: TimeWindow[] = [window];
-    while (queue.length > 0) {
-      if (requests.length >= policy.maxRequests) throw new Error(`window needed more than ${policy.maxRequests} requests; raise gapPolicy.maxRequests`);
-      const part = queue.shift() as TimeWindow;
-      let page: Page | undefined;
-      try {
-        page = await client.transactionsInWithRaw(part, type);
-      } catch (error) {
-        if (!(error instanceof CapitalRequestError && error.code === 'error.invalid.daterange')) throw error;
-      }
-      const verdict = judgeWindow(part, page ? { rows: page.rows.length } : { refusedAsTooWide: true }, policy);
-      requests.push({ fromMs: part.fromMs, toMs: part.toMs, query: { ...queryBounds(part), ...(type ? { type } : {}) }, rows: page?.rows.length ?? 0, verdict: verdict.kind });
-      heartbeat({ requests: requests.length });
-      if (verdict.kind === 'split') {
-        const parts = page ? partsAfterFullAnswer(part, page.rows.map((row) => parseBrokerUtc(row.dateUtc) as number), verdict.halves, policy) : verdict.halves;
-        queue.unshift(...parts); // depth first keeps the rows in time order
-        continue;
-      }
-      if (verdict.kind === 'possibly-truncated') truncated.push(`${new Date(part.fromMs).toISOString()}..${new Date(part.toMs).toISOString()}: ${verdict.reason}`);
-      if (page) pages.push(page);
+  async function readBroker(client: CapitalClient, input: IngestWindowInput) {
+    const window: TimeWindow = { fromMs: input.fromMs, toMs: input.toMs };
+    const reads = input.reads ?? ['transactions'];
+    const transactions: PartsRead<TransactionRow>[] = [];
+    if (reads.includes('transactions')) {
+      for (const type of input.types ?? [undefined]) transactions.push(await readInParts(window, transactionSource(client, type), policy));
     }
-    return { rows: pages.flatMap((p) => p.rows), raw: pages.flatMap((p) => p.raw), requests, truncated };
+    const positions = reads.includes('positions') ? await readInParts(window, positionSource(client), policy) : { rows: [], requests: [], truncated: [] };
+    return { transactions: mergeReads(transactions), positions };
   }
 
-  async function ingestWindow(input: IngestWindowInput): Promise<IngestWindowResult> {
-    const client = deps.capitalFor(input.accountId);
-    const window = { fromMs: input.fromMs, toMs: input.toMs };
-    const { result: read, events } = await collectTransportEvents(async () => {
-      const reads = [];
-      for (const type of input.types ?? [undefined]) reads.push(await readWindow(client, window, type));
-      return { rows: reads.flatMap((r) => r.rows), raw: reads.flatMap((r) => r.raw), requests: reads.flatMap((r) => r.requests), truncated: reads.flatMap((r) => r.truncated) };
-    });
-    heartbeat({ stage: 'storing', rows: read.rows.length });
-
-    const results = normaliseRows(read.rows, input.accountId, { rawRows: read.raw });
-    const transactions: TransactionDocument[] = [];
+  /** Normalises and stores the window's transactions; rows no type mapping accepts are quarantined. */
+  async function storeTransactions(input: IngestWindowInput, rows: TransactionRow[]) {
+    const results = normaliseRows(rows.map((r) => r.row), input.accountId, { rawRows: rows.map((r) => r.raw) });
+    // A row the broker lists twice is one record: keyed, so posting and the movements count it once.
+    const transactions = new Map<string, TransactionDocument>();
     const quarantine: QuarantineDocument[] = [];
     for (const result of results) {
       if (result.quarantined) {
@@ -130,18 +139,39 @@ export function createIngestActivities(deps: IngestDeps) {
         quarantine.push({ _id: `${input.accountId}:${result.rawSha256}`, runId: input.runId, ...rest });
       } else {
         const { quarantined: _q, ...rest } = result;
-        transactions.push({ _id: result.key, ...rest });
+        transactions.set(result.key, { _id: result.key, ...rest });
       }
     }
-    const raw = read.raw.map((row, index) => ({ _id: (results[index] as { rawSha256: string }).rawSha256, accountId: input.accountId, row }));
-    const stored = await saveIngested(deps.db, { raw, transactions, quarantine });
+    const raw = rows.map(({ raw: row }, index) => ({ _id: (results[index] as { rawSha256: string }).rawSha256, accountId: input.accountId, row }));
+    const unique = [...transactions.values()];
+    const stored = await saveIngested(deps.db, { raw, transactions: unique, quarantine });
+    return { transactions: unique, quarantine, stored: stored.transactions };
+  }
+
+  async function ingestWindow(input: IngestWindowInput): Promise<IngestWindowResult> {
+    const client = deps.capitalFor(input.accountId);
+    const { result: read, events } = await collectTransportEvents(() => readBroker(client, input));
+    heartbeat({ stage: 'storing', rows: read.transactions.rows.length, positionRows: read.positions.rows.length });
+
+    const { transactions, quarantine, stored } = await storeTransactions(input, read.transactions.rows);
+    await savePositionActivity(deps.db, read.positions.rows.map((row) => positionDocument(input.accountId, row)));
+    let posted: PostedWindow | undefined;
+    let movements: WindowMovement[] | undefined;
+    if (input.post) {
+      posted = postWindow(transactions, input.accountId, await loadChartAndRules(deps.db));
+      if (!input.dryRun) await saveLedgerEntries(deps.db, posted.entries, posted.quarantine);
+      movements = subtotalMovements(transactions.map((t) => ({ transactionType: t.transactionType, amount: toDecimal(t.amount) }))).map((m) => ({ transactionType: m.transactionType, amount: canonical(m.amount), count: m.count ?? 1 }));
+    }
 
     const digest = createHash('sha256')
       .update(transactions.map((t) => `${t.key}:${t.rawSha256}`).sort().join('\n'))
       .update(`|${quarantine.map((q) => q._id).sort().join('\n')}`)
       .digest('hex');
+    const requests = [...read.transactions.requests, ...read.positions.requests];
+    const truncated = [...read.transactions.truncated, ...read.positions.truncated];
     const retries = events.filter((e) => e.type === 'retry').length;
     const sessionRenewals = events.filter((e) => e.type === 'login').length;
+    const rowCount = read.transactions.rows.length;
     await saveWindowTrace(deps.db, {
       _id: `${input.runId}:${input.windowIndex}`,
       runId: input.runId,
@@ -149,27 +179,34 @@ export function createIngestActivities(deps: IngestDeps) {
       windowIndex: input.windowIndex,
       fromMs: input.fromMs,
       toMs: input.toMs,
-      requests: read.requests,
+      requests,
       references: transactions.map((t) => t.reference),
-      rowCount: read.rows.length,
-      stored: stored.transactions,
+      rowCount,
+      positionRows: read.positions.rows.length,
+      stored,
       quarantined: quarantine.length,
+      ...(posted ? { posting: { posted: posted.entries.length, quarantined: posted.quarantine.length, digest: posted.digest } } : {}),
+      ...(movements ? { movements } : {}),
       retries,
       sessionRenewals,
-      possiblyTruncated: read.truncated,
+      possiblyTruncated: truncated,
       digest,
     });
-    deps.log.info({ runId: input.runId, windowIndex: input.windowIndex, rows: read.rows.length, requests: read.requests.length, retries }, 'window ingested');
+    deps.log.info({ runId: input.runId, windowIndex: input.windowIndex, rows: rowCount, positionRows: read.positions.rows.length, requests: requests.length, retries }, 'window ingested');
     return {
       windowIndex: input.windowIndex,
-      rows: read.rows.length,
-      ...stored.transactions,
+      rows: rowCount,
+      ...stored,
       quarantined: quarantine.length,
-      requests: read.requests.length,
+      positionRows: read.positions.rows.length,
+      posted: posted?.entries.length ?? 0,
+      postingQuarantined: posted?.quarantine.length ?? 0,
+      requests: requests.length,
       retries,
       sessionRenewals,
-      possiblyTruncated: read.truncated.length,
+      possiblyTruncated: truncated.length,
       digest,
+      ...(posted ? { ledger: { digest: posted.digest, ruleVersions: posted.ruleVersions } } : {}),
     };
   }
 

@@ -1,22 +1,20 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_MATCHING_RULES, matchRecords, type BookEntry, type BrokerRecord } from '../lib/ledger/matching';
-import { postTransactionInForce } from '../lib/ledger/postings';
 import { periodWindows } from '../lib/ledger/windows';
-import { toDecimal } from '../lib/money';
+import { splitWindow } from '../lib/capital/broker-time';
+import { ACTIVITY_MAX_SPAN_MS } from '../lib/capital/client';
+import { crossCheckSpan } from '../lib/ledger/activity-cross-check';
 import { bookEntriesBetween } from '../lib/store/books';
-import { loadChartAndRules } from '../lib/store/chart';
 import {
-  saveLedgerEntries,
   saveMatching,
   saveRun,
   type ExceptionDocument,
-  type LedgerEntryDocument,
   type MatchDocument,
-  type PostingQuarantineDocument,
 } from '../lib/store/reconciliation';
 import { transactionsBetween } from '../lib/store/transactions';
 import type { ActivityDeps } from './deps';
+import type { WindowRead } from './ingest';
 import { heartbeat } from './heartbeat';
 
 export interface PlanPeriodInput {
@@ -40,7 +38,12 @@ export function checkTypes(types: readonly string[] | undefined): void {
 export interface PeriodPlan {
   startMs: number;
   endMs: number;
-  windows: Array<{ index: number; fromMs: number; toMs: number }>;
+  /**
+   * What the run reads, indexed: the period's windows (its transactions, posted, and the activity
+   * feed's POSITION rows when TRADE is reconciled), then the feed outside the period that the
+   * cross-check needs (its look-back and tolerance), a day at most each.
+   */
+  windows: Array<{ index: number; fromMs: number; toMs: number; reads: WindowRead[]; post: boolean }>;
 }
 
 export interface PeriodInput {
@@ -54,6 +57,7 @@ export interface PeriodInput {
   types?: string[];
 }
 
+/** The ledger posted from the period's windows (each window posts what it ingests). */
 export interface PostLedgerResult {
   posted: number;
   quarantined: number;
@@ -97,40 +101,16 @@ export function createReconcileActivities(deps: ActivityDeps) {
         throw ApplicationFailure.nonRetryable((error as Error).message, 'InvalidTypes');
       }
       const plan = periodWindows({ period: input.period, timeZone: input.timeZone, windowHours: input.windowHours, nowMs: Date.now() });
-      return { startMs: plan.startMs, endMs: plan.endMs, windows: plan.windows.map(({ index, fromMs, toMs }) => ({ index, fromMs, toMs })) };
-    },
-
-    /** Posts every stored broker record of the period through the rules in force (idempotent by key). */
-    async postLedger(input: PeriodInput): Promise<PostLedgerResult> {
-      const { chart, ruleSets } = await loadChartAndRules(deps.db);
-      const digest = createHash('sha256');
-      const versions = new Set<number>();
-      let posted = 0;
-      let quarantined = 0;
-      let entries: LedgerEntryDocument[] = [];
-      let quarantine: PostingQuarantineDocument[] = [];
-      const flush = async () => {
-        if (!input.dryRun) await saveLedgerEntries(deps.db, entries, quarantine);
-        entries = [];
-        quarantine = [];
-        heartbeat({ posted, quarantined });
-      };
-      for await (const tx of transactionsBetween(deps.db, input.accountId, input.fromMs, input.toMs, input.types)) {
-        const outcome = postTransactionInForce({ key: tx.key, transactionType: tx.transactionType, amount: toDecimal(tx.amount), currency: tx.currency, bookedAtMs: tx.bookedAtMs }, ruleSets, { chart });
-        if (outcome.kind === 'posted') {
-          posted++;
-          versions.add(outcome.entry.ruleVersion);
-          entries.push({ _id: tx.key, accountId: input.accountId, bookedAtMs: tx.bookedAtMs, ...outcome.entry });
-          digest.update(`${tx.key}:${outcome.entry.ruleVersion}\n`);
-        } else {
-          quarantined++;
-          quarantine.push({ _id: tx.key, accountId: input.accountId, key: tx.key, transactionType: tx.transactionType, reason: outcome.reason });
-          digest.update(`${tx.key}:quarantined\n`);
-        }
-        if (entries.length + quarantine.length >= BATCH) await flush();
-      }
-      await flush();
-      return { posted, quarantined, ruleVersions: [...versions].sort((a, b) => a - b), digest: digest.digest('hex') };
+      // The cross-check pairs TRADE rows with the feed's closes: without TRADE it has nothing to read.
+      const crossChecked = !input.types || input.types.includes('TRADE');
+      const periodReads: WindowRead[] = crossChecked ? ['transactions', 'positions'] : ['transactions'];
+      const span = crossCheckSpan({ fromMs: plan.startMs, toMs: plan.endMs });
+      const feedOutside = crossChecked ? [...splitWindow({ fromMs: span.fromMs, toMs: plan.startMs }, ACTIVITY_MAX_SPAN_MS), { fromMs: plan.endMs, toMs: span.toMs }] : [];
+      const windows = [
+        ...plan.windows.map(({ fromMs, toMs }) => ({ fromMs, toMs, reads: periodReads, post: true })),
+        ...feedOutside.map(({ fromMs, toMs }) => ({ fromMs, toMs, reads: ['positions'] as WindowRead[], post: false })),
+      ];
+      return { startMs: plan.startMs, endMs: plan.endMs, windows: windows.map((w, index) => ({ index, ...w })) };
     },
 
     /** Matches the period's broker records against the company's books and stores every match and exception. */
@@ -170,12 +150,16 @@ export function createReconcileActivities(deps: ActivityDeps) {
       };
     },
 
-    /** Stores the run's summary (for `recon status` and the API); returns the SHA-256 over its windows' digests. */
-    async recordRun(run: { runId: string; accountId: string; period: string; timeZone: string; status: string; startedAtMs: number; windowDigests: string[]; summary: Record<string, unknown> }): Promise<{ ingestDigest: string }> {
+    /**
+     * Stores the run's summary (for `recon status` and the API); returns the SHA-256 over its
+     * windows' digests and over its posted windows' ledger digests, each in window order.
+     */
+    async recordRun(run: { runId: string; accountId: string; period: string; timeZone: string; status: string; startedAtMs: number; windowDigests: string[]; ledgerDigests: string[]; summary: Record<string, unknown> }): Promise<{ ingestDigest: string; ledgerDigest: string }> {
       const ingestDigest = createHash('sha256').update(run.windowDigests.join('\n')).digest('hex');
-      const summary = { ...run.summary, ingest: { ...(run.summary.ingest as object), digest: ingestDigest } };
+      const ledgerDigest = createHash('sha256').update(run.ledgerDigests.join('\n')).digest('hex');
+      const summary = { ...run.summary, ingest: { ...(run.summary.ingest as object), digest: ingestDigest }, ledger: { ...(run.summary.ledger as object), digest: ledgerDigest } };
       await saveRun(deps.db, { _id: run.runId, accountId: run.accountId, period: run.period, timeZone: run.timeZone, status: run.status, startedAt: new Date(run.startedAtMs), finishedAt: new Date(), summary });
-      return { ingestDigest };
+      return { ingestDigest, ledgerDigest };
     },
   };
 }

@@ -8,7 +8,7 @@
  *   `{ seconds, stages, stagePeakRssMb, peakRssMb }`. The gap between the two is what Temporal costs.
  */
 import { randomUUID } from 'node:crypto';
-import { createActivities, type Activities } from '../activities';
+import { createActivities, type Activities, type IngestCounts, type IngestWindowResult } from '../activities';
 import { createCapitalClient, recordTransportEvent } from '../lib/capital';
 import { createLogger } from '../lib/log';
 import { ensureIndexes } from '../lib/store/indexes';
@@ -29,7 +29,8 @@ export interface PipelineChildArgs {
   run?: { accountId: string; period: string; timeZone: string };
 }
 
-/** As the workflow runs them: windows per lane of a child workflow. */
+/** As the workflow runs them: windows per child workflow, and in flight in each. */
+const WINDOWS_PER_CHILD = 100;
 const WINDOWS_IN_FLIGHT = 8;
 const RSS_SAMPLE_MS = 200;
 
@@ -70,8 +71,8 @@ async function main(): Promise<void> {
 
 /**
  * reconcileAccountPeriod without Temporal: the same activities, the same order and concurrency
- * (windows 8 at a time; the reconciliation, cross-check and roll-forward side by side). Keep it
- * in step with workflows/reconcile-account-period.ts. Returns each stage's seconds and the highest
+ * (windows in slices of 100, 8 at a time in each; the reconciliation, cross-check and roll-forward
+ * side by side). Keep it in step with workflows/reconcile-account-period.ts and ingest-windows.ts. Returns each stage's seconds and the highest
  * RSS seen while it ran (earlier stages' garbage included: V8 returns little memory to the system).
  */
 async function runDirect(a: Activities, input: { accountId: string; period: string; timeZone: string }): Promise<{ seconds: Record<string, number>; peakRssMb: Record<string, number> }> {
@@ -99,37 +100,53 @@ async function runDirect(a: Activities, input: { accountId: string; period: stri
   const plan = await timed('plan', async () => a.planPeriod({ period: input.period, timeZone: input.timeZone }));
   await timed('captureBalanceSnapshot', () => a.captureBalanceSnapshot({ accountId, takenBy: runId }));
   const rollPlan = await a.planRollForward({ accountId, fromMs: plan.startMs, toMs: plan.endMs });
-  const windows = [...plan.windows, ...rollPlan.bridgeWindows.map((w, i) => ({ index: plan.windows.length + i, ...w }))];
-  const digests: string[] = [];
-  const ingest = await timed('ingestWindow (all windows)', async () => {
-    let next = 0;
-    let rows = 0;
-    const lane = async () => {
-      while (next < windows.length) {
-        const position = next++;
-        const w = windows[position] as (typeof windows)[number];
-        const result = await a.ingestWindow({ runId, accountId, windowIndex: w.index, fromMs: w.fromMs, toMs: w.toMs });
-        digests[position] = result.digest;
-        rows += result.rows;
-      }
+  const bridgeWindows = rollPlan.bridgeWindows.map((w, i) => ({ index: plan.windows.length + i, ...w, reads: ['transactions' as const], post: false }));
+  const windows = [...plan.windows, ...bridgeWindows];
+  const results: IngestWindowResult[] = new Array(windows.length);
+  // Each window posts what it reads: ingesting includes posting the ledger.
+  await timed('ingestWindow (all windows)', async () => {
+    const slice = async (from: number, to: number) => {
+      let next = from;
+      const lane = async () => {
+        while (next < to) {
+          const position = next++;
+          const { index, ...read } = windows[position] as (typeof windows)[number];
+          results[position] = await a.ingestWindow({ runId, accountId, windowIndex: index, ...read, dryRun: false });
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(WINDOWS_IN_FLIGHT, to - from) }, lane));
     };
-    await Promise.all(Array.from({ length: Math.min(WINDOWS_IN_FLIGHT, windows.length) }, lane));
-    return { rows, windows: windows.length };
+    const slices: Array<Promise<void>> = [];
+    for (let from = 0; from < windows.length; from += WINDOWS_PER_CHILD) slices.push(slice(from, Math.min(from + WINDOWS_PER_CHILD, windows.length)));
+    await Promise.all(slices);
   });
+  const ingest = ingestTotals(results);
   const period = { runId, accountId, fromMs: plan.startMs, toMs: plan.endMs, dryRun: false };
-  const ledger = await timed('postLedger', () => a.postLedger(period));
+  const ledger = { posted: ingest.posted, quarantined: ingest.postingQuarantined, ruleVersions: [...new Set(results.flatMap((r) => r.ledger?.ruleVersions ?? []))].sort((x, y) => x - y), digest: '' };
   const [reconciliation, crossCheck, rollForward] = await timed('reconcile + cross-check + roll-forward', () =>
     Promise.all([
       timed('reconcilePeriod', () => a.reconcilePeriod(period)),
       timed('crossCheckActivity', () => a.crossCheckActivity(period)),
-      timed('proveRollForward', () => a.proveRollForward({ ...period, plan: rollPlan })),
+      timed('proveRollForward', () => a.proveRollForward({ ...period, plan: rollPlan, periodWindowIndexes: plan.windows.filter((w) => w.post).map((w) => w.index) })),
     ]),
   );
-  const summary = { runId, accountId, period: input.period, timeZone: input.timeZone, dryRun: false, ingest, ledger, reconciliation, crossCheck, rollForward };
-  await timed('recordRun', () => a.recordRun({ runId, accountId, period: input.period, timeZone: input.timeZone, status: 'COMPLETED_WITH_EXCEPTIONS', startedAtMs, windowDigests: digests, summary }));
+  const summary = { runId, accountId, period: input.period, timeZone: input.timeZone, dryRun: false, ingest: { ...ingest, bridgeWindows: bridgeWindows.length, digest: '' }, ledger, reconciliation, crossCheck, rollForward };
+  const windowDigests = results.map((r) => r.digest);
+  const ledgerDigests = results.flatMap((r) => (r.ledger ? [r.ledger.digest] : []));
+  await timed('recordRun', () => a.recordRun({ runId, accountId, period: input.period, timeZone: input.timeZone, status: 'COMPLETED_WITH_EXCEPTIONS', startedAtMs, windowDigests, ledgerDigests, summary }));
   await timed('renderStatements', () => a.renderStatements({ runId, temporalRunId: runId }));
   clearInterval(sampler);
   return { seconds, peakRssMb };
+}
+
+/** The windows' counts summed (as the workflow's ingestWindows children do). */
+function ingestTotals(results: readonly IngestWindowResult[]): IngestCounts & { windows: number } {
+  const totals = { windows: results.length } as IngestCounts & { windows: number };
+  for (const result of results) {
+    const { windowIndex: _index, digest: _digest, ledger: _ledger, ...counts } = result;
+    for (const [key, value] of Object.entries(counts) as Array<[keyof IngestCounts, number]>) totals[key] = (totals[key] ?? 0) + value;
+  }
+  return totals;
 }
 
 main().catch((error: unknown) => {

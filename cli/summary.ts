@@ -62,11 +62,11 @@ export function formatSummary(summary: ReconcileSummary, uiUrl?: string): string
     ['Run', summary.runId],
     ['Account / period', `${summary.accountId} / ${summary.period} (${summary.timeZone})${summary.dryRun ? ' — dry run, nothing written' : ''}${summary.types ? ` — partial: only ${summary.types.join(', ')}` : ''}`],
     ['Status', summary.status],
-    ['Ingested', `${ingest.rows} broker rows in ${ingest.windows} windows, ${ingest.bridgeWindows} of them outside the period for the balance proof (${ingest.requests} requests, ${ingest.retries} retries, ${ingest.sessionRenewals} session renewals)`],
+    ['Ingested', `${ingest.rows} broker rows and ${ingest.positionRows} activity-feed position rows in ${ingest.windows} windows, ${ingest.bridgeWindows} of them outside the period for the balance proof (${ingest.requests} requests, ${ingest.retries} retries, ${ingest.sessionRenewals} session renewals)`],
     ['Stored', `${ingest.inserted} new, ${ingest.updated} changed, ${ingest.unchanged} unchanged; ${ingest.quarantined} quarantined; ${ingest.possiblyTruncated} possibly truncated windows`],
     ['Ledger', `${ledger.posted} posted with rule set v${ledger.ruleVersions.join(', v')}; ${ledger.quarantined} quarantined (no rule)`],
     ['Matched', `${r.matches} matches between ${r.brokerRecords} broker records and ${r.bookEntries} book entries (rules ${r.rulesVersion})`],
-    ['Activity feed', x.skipped ? `not cross-checked: ${x.skipped}` : `${x.paired} of ${x.trades} TRADE rows paired with the ${x.closes} position closes (${x.activityRequests} requests)`],
+    ['Activity feed', x.skipped ? `not cross-checked: ${x.skipped}` : `${x.paired} of ${x.trades} TRADE rows paired with the ${x.closes} position closes`],
     ['Exceptions', kinds.length === 0 ? 'none' : kinds.map(([kind, count]) => `${count} ${kind}`).join(', ')],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

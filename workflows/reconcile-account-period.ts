@@ -9,7 +9,7 @@ const { renderStatements } = proxyActivities<Activities>({
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
-const { postLedger, reconcilePeriod, crossCheckActivity, proveRollForward } = proxyActivities<Activities>({
+const { reconcilePeriod, crossCheckActivity, proveRollForward } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 20 },
@@ -30,7 +30,8 @@ export interface ReconcileInput {
   types?: string[];
 }
 
-export type ReconcileStage = 'planning' | 'ingesting' | 'posting' | 'reconciling' | 'rendering' | 'done' | 'failed';
+/** Ingesting includes posting: each window posts what it reads. */
+export type ReconcileStage = 'planning' | 'ingesting' | 'reconciling' | 'rendering' | 'done' | 'failed';
 
 export interface ReconcileProgress {
   stage: ReconcileStage;
@@ -52,8 +53,11 @@ export interface ReconcileSummary {
   dryRun: boolean;
   /** Present for a partial run. */
   types?: string[];
-  /** `windows` includes `bridgeWindows`: broker time outside the period read for the roll-forward's snapshots. */
-  ingest: Omit<IngestTotals, 'digests'> & { bridgeWindows: number; digest: string };
+  /**
+   * `windows` includes `bridgeWindows` (broker time outside the period read for the roll-forward's
+   * snapshots) and the activity feed read around the period for the cross-check.
+   */
+  ingest: Omit<IngestTotals, 'digests' | 'ledgerDigests' | 'ruleVersions'> & { bridgeWindows: number; digest: string };
   ledger: PostLedgerResult;
   reconciliation: ReconcileResult;
   crossCheck: CrossCheckSummary;
@@ -91,7 +95,7 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
     await captureBalanceSnapshot({ accountId: input.accountId, takenBy: workflowId });
     const rollPlan = await planRollForward({ accountId: input.accountId, fromMs: plan.startMs, toMs: plan.endMs });
     // A partial run cannot prove the roll-forward, so it reads no bridges for it.
-    const bridgeWindows = input.types ? [] : rollPlan.bridgeWindows.map((w, i) => ({ index: plan.windows.length + i, ...w }));
+    const bridgeWindows = input.types ? [] : rollPlan.bridgeWindows.map((w, i) => ({ index: plan.windows.length + i, ...w, reads: ['transactions' as const], post: false }));
     const windows = [...plan.windows, ...bridgeWindows];
     progress.stage = 'ingesting';
     progress.windowsTotal = windows.length;
@@ -101,7 +105,7 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
     progress.ingestChildren = slices.map((_, i) => `${workflowId}:ingest:${i}`);
     const sliceTotals = await Promise.all(
       slices.map(async (windows, i) => {
-        const totals = await executeChild(ingestWindows, { workflowId: progress.ingestChildren[i] as string, args: [{ runId: workflowId, accountId: input.accountId, windows, ...(input.types ? { types: input.types } : {}) }] });
+        const totals = await executeChild(ingestWindows, { workflowId: progress.ingestChildren[i] as string, args: [{ runId: workflowId, accountId: input.accountId, windows, dryRun: input.dryRun ?? false, ...(input.types ? { types: input.types } : {}) }] });
         progress.windowsDone += totals.windows;
         progress.records += totals.rows;
         return totals;
@@ -110,21 +114,20 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
     const ingest = sliceTotals.reduce(addTotals, NO_TOTALS);
 
     const period = { runId: workflowId, accountId: input.accountId, fromMs: plan.startMs, toMs: plan.endMs, dryRun: input.dryRun ?? false, ...(input.types ? { types: input.types } : {}) };
-    progress.stage = 'posting';
-    const ledger = await postLedger(period);
+    const ledger: PostLedgerResult = { posted: ingest.posted, quarantined: ingest.postingQuarantined, ruleVersions: ingest.ruleVersions, digest: '' };
     progress.stage = 'reconciling';
     const [reconciliation, crossCheck, rollForward] = await Promise.all([
       reconcilePeriod(period),
       crossCheckActivity(period),
-      proveRollForward({ ...period, plan: rollPlan }),
+      proveRollForward({ ...period, plan: rollPlan, periodWindowIndexes: plan.windows.filter((w) => w.post).map((w) => w.index) }),
     ]);
 
     const rollForwardExceptions = rollForward.status === 'PROVEN' ? 0 : 1;
     const exceptionCount =
-      reconciliation.exceptions + crossCheck.exceptions + crossCheck.possiblyTruncated.length + rollForwardExceptions + ledger.quarantined + ingest.quarantined + ingest.possiblyTruncated;
+      reconciliation.exceptions + crossCheck.exceptions + rollForwardExceptions + ledger.quarantined + ingest.quarantined + ingest.possiblyTruncated;
     const status = exceptionCount > 0 ? 'COMPLETED_WITH_EXCEPTIONS' : 'COMPLETED';
     progress.exceptions = exceptionCount;
-    const { digests, ...ingestCounts } = ingest;
+    const { digests, ledgerDigests, ruleVersions: _versions, ...ingestCounts } = ingest;
     const summary: ReconcileSummary = {
       runId: workflowId,
       accountId: input.accountId,
@@ -139,8 +142,9 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
       crossCheck,
       rollForward,
     };
-    const recorded = await recordRun({ runId: workflowId, accountId: input.accountId, period: input.period, timeZone: input.timeZone, status, startedAtMs: startTime.getTime(), windowDigests: digests, summary: summary as unknown as Record<string, unknown> });
+    const recorded = await recordRun({ runId: workflowId, accountId: input.accountId, period: input.period, timeZone: input.timeZone, status, startedAtMs: startTime.getTime(), windowDigests: digests, ledgerDigests, summary: summary as unknown as Record<string, unknown> });
     summary.ingest.digest = recorded.ingestDigest;
+    summary.ledger.digest = recorded.ledgerDigest;
     // Statements describe a whole period as reconciled; dry and partial runs write none.
     if (!summary.dryRun && !input.types) {
       progress.stage = 'rendering';

@@ -52,9 +52,16 @@ export interface CrossCheckResult {
 
 export interface CrossCheckPolicy {
   toleranceMs: number;
+  /** Feed read before the period, so closes of positions opened shortly before are recognised. */
+  lookbackMs: number;
 }
 
-export const DEFAULT_CROSS_CHECK_POLICY: CrossCheckPolicy = { toleranceMs: 1_000 };
+export const DEFAULT_CROSS_CHECK_POLICY: CrossCheckPolicy = { toleranceMs: 1_000, lookbackMs: 7 * 86_400_000 };
+
+/** The span of the activity feed a period's check reads: the look-back before it and the tolerance after it. */
+export function crossCheckSpan(period: TimeRange, policy: CrossCheckPolicy = DEFAULT_CROSS_CHECK_POLICY): TimeRange {
+  return { fromMs: period.fromMs - policy.lookbackMs, toMs: period.toMs + policy.toleranceMs };
+}
 
 const AUTOMATIC_CLOSE_SOURCES = new Set(['SL', 'TP', 'CLOSE_OUT', 'DEALER']);
 const FAILED_STATUSES = new Set(['REJECTED', 'CANCELLED', 'CANCEL_REJECT', 'MODIFY_REJECT', 'EXPIRED']);

@@ -33,3 +33,34 @@ export function judgeWindow(window: TimeWindow, outcome: { rows: number } | { re
   const middle = window.fromMs + Math.max(1000, Math.floor(span / 2 / 1000) * 1000);
   return { kind: 'split', halves: [{ fromMs: window.fromMs, toMs: middle }, { fromMs: middle, toMs: window.toMs }], reason };
 }
+
+/**
+ * Parts re-read after a full answer aim at this share of the suspect row count: near enough to
+ * need few requests, far enough below it for rows a cut-off answer may have left out.
+ */
+const PART_FILL = 0.9;
+
+/**
+ * Where to re-read a part whose answer was full. Halving again and again throws away every full
+ * answer on the way down (a busy day cost 2-3× its rows in requests); the answer's own rows show
+ * where the rows are, so the part is cut before every `PART_FILL × suspectRowCount`-th of them,
+ * on whole seconds (the broker's precision) and no narrower than the policy's minimum span. If
+ * that leaves a part over half the window, the answer may have been cut off at one end: halve.
+ * The rows only place the cuts; every part is read and judged again.
+ */
+export function partsAfterFullAnswer(part: TimeWindow, rowTimesMs: readonly number[], halves: [TimeWindow, TimeWindow], policy: GapPolicy): TimeWindow[] {
+  const target = Math.max(1, Math.floor(policy.suspectRowCount * PART_FILL));
+  const minimumSpanMs = Math.ceil(policy.minimumSpanMs / 1000) * 1000;
+  const bounds = [part.fromMs];
+  // `first` is the first row of the part being built; each cut falls before row `first + target`.
+  for (let first = 0; first + target < rowTimesMs.length; ) {
+    const cut = Math.max(Math.floor((rowTimesMs[first + target] as number) / 1000) * 1000, (bounds[bounds.length - 1] as number) + minimumSpanMs);
+    if (cut > part.toMs - minimumSpanMs) break;
+    bounds.push(cut);
+    while (first < rowTimesMs.length && (rowTimesMs[first] as number) < cut) first++;
+  }
+  bounds.push(part.toMs);
+  const parts = bounds.slice(1).map((toMs, i) => ({ fromMs: bounds[i] as number, toMs }));
+  const halfMs = (part.toMs - part.fromMs) / 2;
+  return parts.length < 2 || parts.some((p) => p.toMs - p.fromMs > halfMs) ? halves : parts;
+}

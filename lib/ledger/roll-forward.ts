@@ -64,6 +64,8 @@ export interface RollForwardMovement {
   transactionType: string;
   /** Signed cash effect on the account. */
   amount: Decimal;
+  /** How many movements this one sums (a subtotal of one type and one sign); 1 when absent. */
+  count?: number;
 }
 
 export interface RollForwardInput {
@@ -106,6 +108,23 @@ export interface RollForward {
   balanced: boolean;
 }
 
+/**
+ * Movements summed by type and sign, in type order (credits before debits). The roll-forward of
+ * the subtotals equals the roll-forward of the movements (funding is split by sign, so subtotals
+ * never mix signs): a window records them once and the proof needs no second read of its rows.
+ */
+export function subtotalMovements(movements: Iterable<RollForwardMovement>): RollForwardMovement[] {
+  const subtotals = new Map<string, { transactionType: string; amount: Decimal; count: number }>();
+  for (const { transactionType, amount, count = 1 } of movements) {
+    const key = `${transactionType}\u0000${amount.isNegative() ? '-' : '+'}`;
+    const subtotal = subtotals.get(key) ?? { transactionType, amount: new Decimal(0), count: 0 };
+    subtotal.amount = subtotal.amount.plus(amount);
+    subtotal.count += count;
+    subtotals.set(key, subtotal);
+  }
+  return [...subtotals.keys()].sort().map((key) => subtotals.get(key) as RollForwardMovement);
+}
+
 export function rollForwardCategoryOf(transactionType: string): RollForwardCategory {
   return ROLL_FORWARD_CATEGORY_BY_TYPE[transactionType] ?? 'other';
 }
@@ -136,7 +155,7 @@ export function rollForward(input: RollForwardInput): RollForward {
       else fundingCredits = fundingCredits.plus(amount);
     }
     movementTotal = movementTotal.plus(amount);
-    movementCount++;
+    movementCount += movement.count ?? 1;
   }
   const single = (type: string): Decimal => totals.get(type) ?? new Decimal(0);
   const inCategory = (category: RollForwardCategory) => (type: string) => rollForwardCategoryOf(type) === category;

@@ -8,22 +8,27 @@
 import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { RUNS, type RunDocument } from '../store/reconciliation';
-import { WINDOW_TRACES, type WindowTraceDocument } from '../store/transactions';
+import { WINDOW_TRACES, type WindowRequest, type WindowTraceDocument } from '../store/transactions';
 import type { Artifact } from './artifact';
 import { canonicalJson } from './canonical-json';
 import type { Statement } from './model';
 
 export const TRACE_FILE = 'trace.json';
-export const TRACE_VERSION = 1;
+/** 2: windows read the activity feed and post their rows (request paths, position rows, postings). */
+export const TRACE_VERSION = 2;
 
 export interface TraceWindow {
   index: number;
   from: string;
   to: string;
-  requests: Array<{ from: string; to: string; query: { from: string; to: string; type?: string }; rows: number; verdict: string }>;
+  requests: Array<{ path: string; from: string; to: string; query: WindowRequest['query']; rows: number; verdict: string }>;
   rowCount: number;
+  /** POSITION rows of the activity feed the window read for the cross-check. */
+  positionRows: number;
   stored: { inserted: number; updated: number; unchanged: number };
   quarantined: number;
+  /** Present when the window posted its rows to the ledger. */
+  posting?: { posted: number; quarantined: number; digest: string };
   retries: number;
   sessionRenewals: number;
   possiblyTruncated: string[];
@@ -70,10 +75,12 @@ export async function traceWindows(db: Db, runId: string): Promise<TraceWindow[]
       index: w.windowIndex,
       from: iso(w.fromMs),
       to: iso(w.toMs),
-      requests: w.requests.map((r) => ({ from: iso(r.fromMs), to: iso(r.toMs), query: r.query, rows: r.rows, verdict: r.verdict })),
+      requests: w.requests.map((r) => ({ path: r.path ?? '/history/transactions', from: iso(r.fromMs), to: iso(r.toMs), query: r.query, rows: r.rows, verdict: r.verdict })),
       rowCount: w.rowCount,
+      positionRows: w.positionRows ?? 0,
       stored: w.stored,
       quarantined: w.quarantined,
+      ...(w.posting ? { posting: w.posting } : {}),
       retries: w.retries,
       sessionRenewals: w.sessionRenewals,
       possiblyTruncated: w.possiblyTruncated,
@@ -86,8 +93,8 @@ export async function traceWindows(db: Db, runId: string): Promise<TraceWindow[]
 
 function logLines(windows: readonly TraceWindow[]): string[] {
   return windows.flatMap((w) => [
-    ...w.requests.map((r) => `window ${w.index}: GET /history/transactions from=${r.query.from} to=${r.query.to}${r.query.type ? ` type=${r.query.type}` : ''} → ${r.rows} rows, ${r.verdict}`),
-    `window ${w.index}: ${w.rowCount} rows kept (${w.stored.inserted} new, ${w.stored.updated} changed, ${w.stored.unchanged} unchanged, ${w.quarantined} quarantined); ${w.retries} retries, ${w.sessionRenewals} session renewals`,
+    ...w.requests.map((r) => `window ${w.index}: GET ${r.path} from=${r.query.from} to=${r.query.to}${r.query.type ? ` type=${r.query.type}` : ''}${r.query.filter ? ` filter=${r.query.filter}` : ''} → ${r.rows} rows, ${r.verdict}`),
+    `window ${w.index}: ${w.rowCount} rows kept (${w.stored.inserted} new, ${w.stored.updated} changed, ${w.stored.unchanged} unchanged, ${w.quarantined} quarantined), ${w.positionRows} position rows; ${w.posting ? `${w.posting.posted} posted, ${w.posting.quarantined} without a posting rule; ` : ''}${w.retries} retries, ${w.sessionRenewals} session renewals`,
   ]);
 }
 

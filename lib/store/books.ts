@@ -28,10 +28,14 @@ export async function saveBookEntries(db: Db, entries: Iterable<BookEntryDocumen
   return upsertMany(db.collection<BookEntryDocument>(BOOKS_COLLECTION), entries);
 }
 
-/** Entries of one account booked in [fromMs, toMs), oldest first. */
+/** The fields of a book line that matching reads. */
+export type BookLineToMatch = Pick<BookEntryDocument, 'entryId' | 'bookedAt' | 'category' | 'amountMinor' | 'currency' | 'brokerReferences'>;
+
+/** Entries of one account booked in [fromMs, toMs), oldest first, with the fields matching reads. */
 export function bookEntriesBetween(db: Db, accountId: string, fromMs: number, toMs: number) {
   return db
     .collection<BookEntryDocument>(BOOKS_COLLECTION)
     .find({ accountId, bookedAt: { $gte: new Date(fromMs), $lt: new Date(toMs) } })
-    .sort({ bookedAt: 1, _id: 1 });
+    .sort({ bookedAt: 1, _id: 1 })
+    .project<BookLineToMatch>({ _id: 0, entryId: 1, bookedAt: 1, category: 1, amountMinor: 1, currency: 1, brokerReferences: 1 });
 }

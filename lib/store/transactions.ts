@@ -17,6 +17,23 @@ export interface RawTransactionDocument {
 export type TransactionDocument = Omit<NormalisedTransaction, 'quarantined'> & { _id: string };
 export type QuarantineDocument = Omit<QuarantinedTransaction, 'quarantined'> & { _id: string; runId: string };
 
+/** One broker request of a window, with the verdict of gap detection on its answer. */
+export interface WindowRequest {
+  /** Absent on traces from before activity was read in windows: `/history/transactions`. */
+  path?: '/history/transactions' | '/history/activity';
+  fromMs: number;
+  toMs: number;
+  query: { from: string; to: string; type?: string; filter?: string };
+  rows: number;
+  verdict: string;
+}
+
+export interface WindowMovement {
+  transactionType: string;
+  amount: string;
+  count: number;
+}
+
 /** Everything one window's ingestion did, for the run's proof trace. */
 export interface WindowTraceDocument {
   _id: string;
@@ -25,9 +42,15 @@ export interface WindowTraceDocument {
   windowIndex: number;
   fromMs: number;
   toMs: number;
-  requests: Array<{ fromMs: number; toMs: number; query: { from: string; to: string; type?: string }; rows: number; verdict: string }>;
+  requests: WindowRequest[];
   references: string[];
   rowCount: number;
+  /** POSITION rows of the activity feed read for the cross-check (absent on traces from before it was read here). */
+  positionRows?: number;
+  /** Ledger entries posted from this window's rows, and rows no posting rule maps. */
+  posting?: { posted: number; quarantined: number; digest: string };
+  /** The period windows' cash movements summed by type and sign (canonical decimals): the roll-forward's input. */
+  movements?: WindowMovement[];
   stored: { inserted: number; updated: number; unchanged: number };
   quarantined: number;
   retries: number;
@@ -69,4 +92,18 @@ const PERIOD_TRANSACTION_FIELDS = { _id: 0, key: 1, reference: 1, transactionTyp
 export function transactionsBetween(db: Db, accountId: string, fromMs: number, toMs: number, types?: readonly string[]) {
   const filter = { accountId, bookedAtMs: { $gte: fromMs, $lt: toMs }, ...(types ? { transactionType: { $in: [...types] } } : {}) };
   return db.collection<TransactionDocument>(TRANSACTIONS).find(filter).sort({ bookedAtMs: 1, _id: 1 }).project<PeriodTransaction>(PERIOD_TRANSACTION_FIELDS);
+}
+
+/**
+ * The movement subtotals the given windows of a run recorded, window by window. Read by id (one
+ * query per window): the embedded database answers those without decoding the collection.
+ */
+export async function windowMovements(db: Db, runId: string, windowIndexes: readonly number[]): Promise<WindowMovement[]> {
+  const movements: WindowMovement[] = [];
+  for (const index of windowIndexes) {
+    const trace = await db.collection<WindowTraceDocument>(WINDOW_TRACES).findOne({ _id: `${runId}:${index}` }, { projection: { movements: 1 } });
+    if (!trace?.movements) throw new Error(`window ${index} of run ${runId} recorded no movements: was it ingested by this version?`);
+    movements.push(...trace.movements);
+  }
+  return movements;
 }

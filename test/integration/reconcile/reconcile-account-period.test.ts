@@ -6,7 +6,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createBalanceActivities } from '../../../activities/balances';
 import { recordTransportEvent } from '../../../lib/capital';
+import { crossCheckSpan } from '../../../lib/ledger/activity-cross-check';
 import { canonical } from '../../../lib/money';
+import { activityBetween } from '../../../simulator/data/activity';
 import { readBooksFile } from '../../../lib/store/books-file';
 import { saveBookEntries } from '../../../lib/store/books';
 import { ensureIndexes } from '../../../lib/store/indexes';
@@ -73,10 +75,14 @@ describe('reconcileAccountPeriod on the real Temporal server, the real database 
     });
     const summary = await handle.result();
 
-    // 31 days, plus the closing snapshot's bridge (1 February 00:00 to 00:02), which has no rows.
-    assert.equal(summary.ingest.windows, 32);
+    // 31 days; the activity feed's 7-day look-back (7 windows) and 1 s after the month for the
+    // cross-check; the closing snapshot's bridge (1 February 00:00 to 00:02), which has no rows.
+    assert.equal(summary.ingest.windows, 31 + 7 + 1 + 1);
     assert.equal(summary.ingest.bridgeWindows, 1);
     assert.equal(summary.ingest.rows, truth.length);
+    const feedSpan = crossCheckSpan(JANUARY);
+    const positionRows = [...activityBetween({ seed: SEED, account, ...feedSpan })].filter((row) => row.type === 'POSITION').length;
+    assert.equal(summary.ingest.positionRows, positionRows);
     assert.equal(summary.ledger.posted + summary.ledger.quarantined, truth.length);
     assert.equal(summary.reconciliation.brokerRecords, truth.length);
     const expected: Record<string, number> = {};
@@ -135,7 +141,8 @@ describe('reconcileAccountPeriod on the real Temporal server, the real database 
     });
     assert.deepEqual(partial.types, types);
     assert.equal(partial.ingest.rows, expected);
-    assert.equal(partial.ingest.requests, 31 * types.length, 'one read per type per window, no bridge');
+    assert.equal(partial.ingest.requests, 31 * types.length, 'one read per type per window; no bridge, no activity feed');
+    assert.equal(partial.ingest.positionRows, 0);
     assert.equal(partial.ledger.posted, expected);
     assert.equal(partial.reconciliation.brokerRecords, expected);
     assert.equal(partial.reconciliation.exceptionsByKind.MISSING_BROKER, undefined, 'book lines of other types are out of scope');

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BOOKS_COLLECTION, bookEntriesBetween } from '../../../lib/store/books';
+import { BOOKS_COLLECTION, type BookEntryDocument } from '../../../lib/store/books';
 import type { MongoHandle } from '../../../lib/store/mongo';
 import { simulatedAccounts } from '../../../simulator/data/accounts';
 import { booksBetween, writeBooksCsv, writeBooksJson } from '../../../simulator/data/books';
@@ -40,7 +40,7 @@ describe('recon books import: the company books into the real database', () => {
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(JSON.parse(first.stdout), { file, format: 'csv', entries: expected.length, inserted: expected.length, updated: 0, unchanged: 0 });
 
-    const stored = await bookEntriesBetween(mongo.db, account.accountId, january.fromMs, january.toMs).toArray();
+    const stored = await mongo.db.collection<BookEntryDocument>(BOOKS_COLLECTION).find({ accountId: account.accountId, bookedAt: { $gte: new Date(january.fromMs), $lt: new Date(january.toMs) } }).toArray();
     assert.equal(stored.length, expected.length);
     const byId = new Map(stored.map((s) => [s.entryId, s]));
     for (const entry of expected) {

@@ -47,8 +47,8 @@ describe('cross-check: a TRADE and its close pair by deal id and instant', () =>
   test('a wider tolerance from the policy is honoured, and named in the reason', () => {
     const activity = roundTrip('D1', t0);
     const late = [trade('T1', t0 + 4_000, { dealId: 'D1' })];
-    assert.equal(crossCheckTrades(activity, late, january, { toleranceMs: 5_000 }).paired, 1);
-    const strict = crossCheckTrades(activity, late, january, { toleranceMs: 3_000 });
+    assert.equal(crossCheckTrades(activity, late, january, { ...DEFAULT_CROSS_CHECK_POLICY, toleranceMs: 5_000 }).paired, 1);
+    const strict = crossCheckTrades(activity, late, january, { ...DEFAULT_CROSS_CHECK_POLICY, toleranceMs: 3_000 });
     assert.equal(strict.paired, 0);
     assert.match(strict.exceptions[0]?.reason ?? '', /within 3000 ms/);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LEGACY_TRANSACTION_TYPES, TRANSACTION_TYPES } from '../../../lib/capital/schemas/history';
-import { ROLL_FORWARD_CATEGORY_BY_TYPE, rollForward, rollForwardCategoryOf } from '../../../lib/ledger/roll-forward';
+import { ROLL_FORWARD_CATEGORY_BY_TYPE, rollForward, rollForwardCategoryOf, subtotalMovements, type RollForward } from '../../../lib/ledger/roll-forward';
 import { type Decimal, canonical, toDecimal } from '../../../lib/money';
 
 const move = (transactionType: string, amount: string) => ({ transactionType, amount: toDecimal(amount) });
@@ -22,6 +22,23 @@ describe('roll-forward, hand-computed', () => {
     move('REFUND', '5.00'),
     move('MYSTERY_FEE', '-1.00'),
   ];
+
+  test('subtotals by type and sign (what each window records) roll forward exactly like the movements', () => {
+    const subtotals = subtotalMovements(movements);
+    assert.equal(subtotals.length, 12, 'every (type, sign) here is distinct: SWAP and TRADE credits and debits stay apart');
+    assert.deepEqual(
+      subtotals.filter((m) => m.transactionType === 'SWAP').map((m) => [canonical(m.amount), m.count]),
+      [['0.07', 1], ['-0.42', 1]],
+    );
+    const twice = subtotalMovements([...movements, ...movements]);
+    assert.equal(twice.length, 12, 'the same movements twice merge into the same subtotals');
+    const deposits = twice.find((m) => m.transactionType === 'DEPOSIT');
+    assert.deepEqual([canonical(deposits!.amount), deposits!.count], ['1000', 2]);
+    const plain = (r: RollForward) => JSON.parse(JSON.stringify(r)) as unknown;
+    const ends = { openingBalance: toDecimal('1000.00'), closingBalance: toDecimal('1316.75') };
+    assert.deepEqual(plain(rollForward({ ...ends, movements: subtotalMovements(subtotals) })), plain(rollForward({ ...ends, movements })));
+    assert.deepEqual(plain(rollForward({ ...ends, movements: twice })), plain(rollForward({ ...ends, movements: [...movements, ...movements] })));
+  });
 
   test('1000 + 500 − 200 + 25.25 − 12.15 − 0.35 + 5 − 1 = 1316.75, balanced against the snapshot', () => {
     const result = rollForward({ openingBalance: toDecimal('1000.00'), closingBalance: toDecimal('1316.75'), movements });

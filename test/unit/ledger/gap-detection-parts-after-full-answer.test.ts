@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { partsAfterFullAnswer } from '../../../activities/ingest';
 import type { TimeWindow } from '../../../lib/capital/broker-time';
-import { DEFAULT_GAP_POLICY, judgeWindow } from '../../../lib/ledger/gap-detection';
+import { DEFAULT_GAP_POLICY, judgeWindow, partsAfterFullAnswer } from '../../../lib/ledger/gap-detection';
 
 const HOUR_MS = 3_600_000;
 const day = { fromMs: Date.UTC(2025, 0, 6), toMs: Date.UTC(2025, 0, 7) };
