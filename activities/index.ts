@@ -5,6 +5,7 @@ import { createCrossCheckActivities } from './cross-check';
 import type { ActivityDeps } from './deps';
 import { createIngestActivities } from './ingest';
 import { createReconcileActivities } from './reconcile';
+import { createScheduleActivities } from './schedules';
 import { createSelfCheckActivities } from './self-check';
 import { createStatementActivities, type StatementsSettings } from './statements';
 
@@ -31,6 +32,7 @@ export function createActivities(deps: ReconActivityDeps) {
     ...createReconcileActivities(deps),
     ...createBalanceActivities(deps),
     ...createCrossCheckActivities(deps),
+    ...createScheduleActivities(),
     ...createStatementActivities({ ...deps, statements: deps.statements ?? loadConfig().statements }),
   };
 }

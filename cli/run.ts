@@ -1,9 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
 import { checkTimeZone } from '../lib/ledger/windows';
 import { connectTemporalClient } from '../lib/temporal/client';
-import type { reconcileAccountPeriod } from '../workflows/reconcile-account-period';
-import { reconcileWorkflowId } from '../workflows/reconcile-account-period';
+import { RunAlreadyStartedError, startReconciliation, TooManyRerunsError } from '../lib/temporal/runs';
 import { UserError } from './errors';
 import { showProgress } from './progress';
 import { formatSummary } from './summary';
@@ -21,7 +19,6 @@ export interface RunOptions {
 }
 
 const DEFAULT_ADDRESS = '127.0.0.1:7233';
-const RERUN_ATTEMPTS_MAX = 1_000;
 
 /** `recon run`: start the monthly reconciliation of one account. */
 export async function runReconciliation(options: RunOptions): Promise<void> {
@@ -33,21 +30,25 @@ export async function runReconciliation(options: RunOptions): Promise<void> {
   }
   const client = await connectTemporalClient({ address: config.temporal.address ?? DEFAULT_ADDRESS, namespace: config.temporal.namespace });
   try {
-    const workflowId = options.rerun ? await nextRerunId(client, options.account, options.period) : reconcileWorkflowId(options.account, options.period);
-    let handle;
+    let started;
     try {
-      handle = await client.workflow.start<typeof reconcileAccountPeriod>('reconcileAccountPeriod', {
-        taskQueue: config.temporal.taskQueue,
-        workflowId,
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [{ accountId: options.account, period: options.period, timeZone: options.tz, ...(options.windowHours ? { windowHours: options.windowHours } : {}), dryRun: options.dryRun ?? false, ...(options.types ? { types: options.types } : {}) }],
+      started = await startReconciliation(client, config.temporal.taskQueue, {
+        accountId: options.account,
+        period: options.period,
+        timeZone: options.tz,
+        ...(options.windowHours ? { windowHours: options.windowHours } : {}),
+        ...(options.types ? { types: options.types } : {}),
+        rerun: options.rerun ?? false,
+        dryRun: options.dryRun ?? false,
       });
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new UserError(`${options.account} ${options.period} has already been reconciled or is running (workflow ${workflowId}). See \`recon status ${workflowId}\`, or start a new attempt with --rerun.`);
+      if (error instanceof RunAlreadyStartedError) {
+        throw new UserError(`${options.account} ${options.period} has already been reconciled or is running (workflow ${error.workflowId}). See \`recon status ${error.workflowId}\`, or start a new attempt with --rerun.`);
       }
+      if (error instanceof TooManyRerunsError) throw new UserError(error.message);
       throw error;
     }
+    const { workflowId, handle } = started;
     if (!options.follow) {
       if (options.json) console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId }));
       else console.log(`Started ${workflowId}. Follow it with \`recon status ${workflowId}\` or in the Temporal UI.`);
@@ -60,18 +61,4 @@ export async function runReconciliation(options: RunOptions): Promise<void> {
   } finally {
     await client.connection.close();
   }
-}
-
-/** The first free `recon:{account}:{period}:rerun-N`. */
-async function nextRerunId(client: Client, account: string, period: string): Promise<string> {
-  for (let attempt = 1; attempt <= RERUN_ATTEMPTS_MAX; attempt++) {
-    const id = reconcileWorkflowId(account, period, attempt);
-    try {
-      await client.workflow.getHandle(id).describe();
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return id;
-      throw error;
-    }
-  }
-  throw new UserError(`more than ${RERUN_ATTEMPTS_MAX} re-runs of ${account} ${period}`);
 }

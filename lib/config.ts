@@ -42,6 +42,12 @@ export const configSchema = z.object({
     legalEntity: z.string().trim().min(1).default('Your Company Ltd (set RECON_LEGAL_ENTITY)'),
     dir: z.string().trim().min(1).default('out'),
   }),
+  api: z.object({
+    host: z.string().trim().min(1).default('127.0.0.1'),
+    port: port.default(8088),
+    /** `name:token:scope+scope,...`; parsed and checked by api/auth/tokens.ts when the API starts. */
+    tokens: optionalText,
+  }),
   cacheDir: z.string().trim().min(1),
 });
 
@@ -67,6 +73,9 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: Path; description: st
   { name: 'CAPITAL_PASSWORD', path: ['capital', 'password'], description: 'Capital.com API key password', secret: true },
   { name: 'RECON_LEGAL_ENTITY', path: ['statements', 'legalEntity'], description: 'the company named on statements' },
   { name: 'RECON_STATEMENTS_DIR', path: ['statements', 'dir'], description: 'where runs write their statements, one directory per run (default out)' },
+  { name: 'RECON_API_HOST', path: ['api', 'host'], description: 'interface `recon api` listens on (default 127.0.0.1)' },
+  { name: 'RECON_API_PORT', path: ['api', 'port'], description: 'port of `recon api` (default 8088)' },
+  { name: 'RECON_API_TOKENS', path: ['api', 'tokens'], description: 'API bearer tokens: name:token:scope+scope, comma-separated (see api/README.md)', secret: true },
   { name: 'RECON_CACHE_DIR', path: ['cacheDir'], description: 'where built tools and bundles are cached (default ~/.cache/capital-recon)' },
 ];
 
@@ -86,7 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[variable.name];
     if (value !== undefined && value.trim() !== '') setIn(raw, variable.path, value);
   }
-  for (const section of ['log', 'temporal', 'mongo', 'capital', 'statements'] as const) {
+  for (const section of ['log', 'temporal', 'mongo', 'capital', 'statements', 'api'] as const) {
     setIn(raw, [section], {}, { onlyIfMissing: true });
   }
 

@@ -2,3 +2,4 @@
 export { selfCheck } from './self-check';
 export { ingestWindows } from './ingest-windows';
 export { reconcileAccountPeriod } from './reconcile-account-period';
+export { scheduledReconciliation } from './scheduled-reconciliation';

@@ -1,0 +1,12 @@
+import type { ApiScope } from './auth/scopes';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope a token needs for this route; absent = public. */
+    scope?: ApiScope;
+  }
+  interface FastifyRequest {
+    /** The name of the token that authenticated the request (logged instead of the token). */
+    apiClient?: string;
+  }
+}
