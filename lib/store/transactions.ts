@@ -94,6 +94,12 @@ export function transactionsBetween(db: Db, accountId: string, fromMs: number, t
   return db.collection<TransactionDocument>(TRANSACTIONS).find(filter).sort({ bookedAtMs: 1, _id: 1 }).project<PeriodTransaction>(PERIOD_TRANSACTION_FIELDS);
 }
 
+/** One account's records booked in any of the ranges (each [fromMs, toMs)), with their instant and amount. */
+export function transactionsInRanges(db: Db, accountId: string, ranges: ReadonlyArray<{ fromMs: number; toMs: number }>) {
+  const inAny = ranges.map((r) => ({ bookedAtMs: { $gte: r.fromMs, $lt: r.toMs } }));
+  return db.collection<TransactionDocument>(TRANSACTIONS).find({ accountId, $or: inAny }).project<Pick<TransactionDocument, 'bookedAtMs' | 'amount'>>({ _id: 0, bookedAtMs: 1, amount: 1 });
+}
+
 /**
  * The movement subtotals the given windows of a run recorded, window by window. Read by id (one
  * query per window): the embedded database answers those without decoding the collection.
