@@ -3,6 +3,7 @@ import { loadConfig } from '../lib/config';
 import { createBalanceActivities } from './balances';
 import { createCrossCheckActivities } from './cross-check';
 import type { ActivityDeps } from './deps';
+import { keepAlive } from './heartbeat';
 import { createIngestActivities } from './ingest';
 import { createReconcileActivities } from './reconcile';
 import { createScheduleActivities } from './schedules';
@@ -24,16 +25,26 @@ export interface ReconActivityDeps extends ActivityDeps {
   statements?: StatementsSettings;
 }
 
+type ActivityFunctions = Record<string, (...args: never[]) => Promise<unknown>>;
+
+/** Every activity heartbeats while it runs (see keepAlive): the heartbeat timeout then means a dead worker. */
+function keptAlive<T extends ActivityFunctions>(activities: T): T {
+  return Object.fromEntries(Object.entries(activities).map(([name, activity]) => [name, (...args: never[]) => keepAlive(() => activity(...args))])) as T;
+}
+
 /** All activities of the recon task queue, bound to their dependencies. */
 export function createActivities(deps: ReconActivityDeps) {
   return {
-    ...createSelfCheckActivities(deps),
-    ...createIngestActivities(deps),
-    ...createReconcileActivities(deps),
-    ...createBalanceActivities(deps),
-    ...createCrossCheckActivities(deps),
+    ...keptAlive({
+      ...createSelfCheckActivities(deps),
+      ...createIngestActivities(deps),
+      ...createReconcileActivities(deps),
+      ...createBalanceActivities(deps),
+      ...createCrossCheckActivities(deps),
+      ...createStatementActivities({ ...deps, statements: deps.statements ?? loadConfig().statements }),
+    }),
+    // Local activities: they do not heartbeat.
     ...createScheduleActivities(),
-    ...createStatementActivities({ ...deps, statements: deps.statements ?? loadConfig().statements }),
   };
 }
 
