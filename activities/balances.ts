@@ -48,7 +48,7 @@ export interface ProveRollForwardInput {
   toMs: number;
   plan: RollForwardPlan;
   /** The run's windows that tile the period: each recorded its movements' subtotals. */
-  periodWindowIndexes: number[];
+  windowIndexes: number[];
   /** A partial reconciliation: the movements are only these types, so the proof is refused. */
   types?: string[];
   dryRun?: boolean;
@@ -208,7 +208,7 @@ export function createBalanceActivities(deps: BalanceDeps) {
     });
     for (const end of [opening, closing]) if (end && 'problem' in end) reasons.push(end.problem);
 
-    const movements = (await windowMovements(deps.db, input.runId, input.periodWindowIndexes)).map((m) => ({ transactionType: m.transactionType, amount: toDecimal(m.amount), count: m.count }));
+    const movements = (await windowMovements(deps.db, input.runId, input.windowIndexes)).map((m) => ({ transactionType: m.transactionType, amount: toDecimal(m.amount), count: m.count }));
     const openingBalance = opening && 'balance' in opening ? opening.balance : undefined;
     const closingBalance = closing && 'balance' in closing ? closing.balance : undefined;
     const net = movements.reduce((total, m) => total.plus(m.amount), new Decimal(0));

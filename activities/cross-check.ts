@@ -1,7 +1,7 @@
-import { crossCheckSpan, crossCheckTrades, DEFAULT_CROSS_CHECK_POLICY, type PositionActivity, type TradeRecord } from '../lib/ledger/activity-cross-check';
+import { crossCheckSpan, crossCheckTrades, type PositionActivity, type TradeRecord } from '../lib/ledger/activity-cross-check';
 import { positionActivityBetween } from '../lib/store/position-activity';
 import { saveExceptions, type ExceptionDocument } from '../lib/store/reconciliation';
-import { tradesBetween } from '../lib/store/trades';
+import { windowRecords } from '../lib/store/window-records';
 import type { ActivityDeps } from './deps';
 import { heartbeat } from './heartbeat';
 
@@ -10,6 +10,8 @@ export interface CrossCheckInput {
   accountId: string;
   fromMs: number;
   toMs: number;
+  /** The run's windows that read transactions in and just around the period (the tolerance on each side). */
+  tradeWindowIndexes: number[];
   dryRun?: boolean;
   /** A partial reconciliation without TRADE has nothing to cross-check. */
   types?: string[];
@@ -32,7 +34,7 @@ const HEARTBEAT_EVERY = 10_000;
 /**
  * The activity feed against the TRADE transactions, both as the run's windows stored them (the
  * windows read the feed's POSITION rows for the period, a look-back before it and the tolerance
- * after it; see planPeriod).
+ * after it, and the transactions within the tolerance around it; see planPeriod).
  */
 export function createCrossCheckActivities(deps: ActivityDeps) {
   async function crossCheckActivity(input: CrossCheckInput): Promise<CrossCheckSummary> {
@@ -46,10 +48,9 @@ export function createCrossCheckActivities(deps: ActivityDeps) {
       if (activity.push(row) % HEARTBEAT_EVERY === 0) heartbeat({ positionRows: activity.length });
     }
     const trades: TradeRecord[] = [];
-    // Trades just outside the period are there when a neighbouring run (or a bridge window) read them.
-    const margin = DEFAULT_CROSS_CHECK_POLICY.toleranceMs;
-    for await (const tx of tradesBetween(deps.db, input.accountId, input.fromMs - margin, input.toMs + margin)) {
-      if (trades.push({ key: tx.key, bookedAtMs: tx.bookedAtMs, ...(tx.dealId ? { dealId: tx.dealId } : {}), ...(tx.instrument ? { epic: tx.instrument.epic } : {}) }) % HEARTBEAT_EVERY === 0) {
+    for await (const tx of windowRecords(deps.db, input.runId, input.tradeWindowIndexes)) {
+      if (tx.transactionType !== 'TRADE') continue;
+      if (trades.push({ key: tx.key, bookedAtMs: tx.bookedAtMs, ...(tx.dealId ? { dealId: tx.dealId } : {}), ...(tx.epic ? { epic: tx.epic } : {}) }) % HEARTBEAT_EVERY === 0) {
         heartbeat({ trades: trades.length });
       }
     }

@@ -10,6 +10,7 @@ import { canonical, toDecimal } from '../lib/money';
 import { loadChartAndRules } from '../lib/store/chart';
 import { savePositionActivity, type PositionActivityDocument } from '../lib/store/position-activity';
 import { saveLedgerEntries } from '../lib/store/reconciliation';
+import { saveWindowRecords, toWindowRecord } from '../lib/store/window-records';
 import { saveIngested, saveWindowTrace, type QuarantineDocument, type TransactionDocument, type WindowMovement } from '../lib/store/transactions';
 import { withCapitalFailures } from './capital-failures';
 import type { ActivityDeps } from './deps';
@@ -154,6 +155,7 @@ export function createIngestActivities(deps: IngestDeps) {
     heartbeat({ stage: 'storing', rows: read.transactions.rows.length, positionRows: read.positions.rows.length });
 
     const { transactions, quarantine, stored } = await storeTransactions(input, read.transactions.rows);
+    if ((input.reads ?? ['transactions']).includes('transactions')) await saveWindowRecords(deps.db, input.runId, input.windowIndex, transactions.map(toWindowRecord));
     await savePositionActivity(deps.db, read.positions.rows.map((row) => positionDocument(input.accountId, row)));
     let posted: PostedWindow | undefined;
     let movements: WindowMovement[] | undefined;

@@ -12,7 +12,7 @@ import {
   type ExceptionDocument,
   type MatchDocument,
 } from '../lib/store/reconciliation';
-import { transactionsBetween } from '../lib/store/transactions';
+import { windowRecords } from '../lib/store/window-records';
 import type { ActivityDeps } from './deps';
 import type { WindowRead } from './ingest';
 import { heartbeat } from './heartbeat';
@@ -43,7 +43,17 @@ export interface PeriodPlan {
    * feed's POSITION rows when TRADE is reconciled), then the feed outside the period that the
    * cross-check needs (its look-back and tolerance), a day at most each.
    */
-  windows: Array<{ index: number; fromMs: number; toMs: number; reads: WindowRead[]; post: boolean }>;
+  windows: PlannedWindow[];
+}
+
+export interface PlannedWindow {
+  index: number;
+  fromMs: number;
+  toMs: number;
+  /** `period`: tiles the period; `cross-check`: the feed's look-back and the instants just around the period. */
+  purpose: 'period' | 'cross-check';
+  reads: WindowRead[];
+  post: boolean;
 }
 
 export interface PeriodInput {
@@ -51,6 +61,8 @@ export interface PeriodInput {
   accountId: string;
   fromMs: number;
   toMs: number;
+  /** The run's windows that tile the period: their records are the period's broker records. */
+  windowIndexes: number[];
   /** Compute everything, write nothing (the ledger, matches and exceptions stay as they were). */
   dryRun?: boolean;
   /** Only these transaction types (a partial reconciliation); all when absent. */
@@ -105,10 +117,17 @@ export function createReconcileActivities(deps: ActivityDeps) {
       const crossChecked = !input.types || input.types.includes('TRADE');
       const periodReads: WindowRead[] = crossChecked ? ['transactions', 'positions'] : ['transactions'];
       const span = crossCheckSpan({ fromMs: plan.startMs, toMs: plan.endMs });
-      const feedOutside = crossChecked ? [...splitWindow({ fromMs: span.fromMs, toMs: plan.startMs }, ACTIVITY_MAX_SPAN_MS), { fromMs: plan.endMs, toMs: span.toMs }] : [];
-      const windows = [
-        ...plan.windows.map(({ fromMs, toMs }) => ({ fromMs, toMs, reads: periodReads, post: true })),
-        ...feedOutside.map(({ fromMs, toMs }) => ({ fromMs, toMs, reads: ['positions'] as WindowRead[], post: false })),
+      const feedDays = splitWindow({ fromMs: span.fromMs, toMs: plan.startMs }, ACTIVITY_MAX_SPAN_MS);
+      // Pairs straddle the period's ends by up to the tolerance: the trades there are read too.
+      const aroundPeriod = [
+        { fromMs: plan.startMs - (span.toMs - plan.endMs), toMs: plan.startMs, reads: ['transactions'] as WindowRead[] },
+        { fromMs: plan.endMs, toMs: span.toMs, reads: ['transactions', 'positions'] as WindowRead[] },
+      ];
+      const windows: Array<Omit<PlannedWindow, 'index'>> = [
+        ...plan.windows.map(({ fromMs, toMs }) => ({ fromMs, toMs, purpose: 'period' as const, reads: periodReads, post: true })),
+        ...(crossChecked
+          ? [...feedDays.map(({ fromMs, toMs }) => ({ fromMs, toMs, reads: ['positions'] as WindowRead[] })), ...aroundPeriod].map((w) => ({ ...w, purpose: 'cross-check' as const, post: false }))
+          : []),
       ];
       return { startMs: plan.startMs, endMs: plan.endMs, windows: windows.map((w, index) => ({ index, ...w })) };
     },
@@ -116,7 +135,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
     /** Matches the period's broker records against the company's books and stores every match and exception. */
     async reconcilePeriod(input: PeriodInput): Promise<ReconcileResult> {
       const broker: BrokerRecord[] = [];
-      for await (const tx of transactionsBetween(deps.db, input.accountId, input.fromMs, input.toMs, input.types)) {
+      for await (const tx of windowRecords(deps.db, input.runId, input.windowIndexes)) {
         if (broker.length % BATCH === 0) heartbeat({ brokerRecords: broker.length });
         broker.push({ key: tx.key, reference: tx.reference, transactionType: tx.transactionType, bookedAtMs: tx.bookedAtMs, amountMinor: BigInt(tx.amountMinor), currency: tx.currency, ...(tx.dealId ? { dealId: tx.dealId } : {}) });
       }

@@ -6,6 +6,8 @@
  *   then prints `{ peakRssMb }`.
  * - `direct`: the workflow's activities called in the workflow's order, no Temporal; prints
  *   `{ seconds, stages, stagePeakRssMb, peakRssMb }`. The gap between the two is what Temporal costs.
+ *
+ * Both run with the worker's heap budget (workers/heap-budget.ts), as `recon worker` does.
  */
 import { randomUUID } from 'node:crypto';
 import { createActivities, type Activities, type IngestCounts, type IngestWindowResult } from '../activities';
@@ -14,6 +16,7 @@ import { createLogger } from '../lib/log';
 import { ensureIndexes } from '../lib/store/indexes';
 import { connectMongo } from '../lib/store/mongo';
 import { workflowBundle } from '../workers/bundle';
+import { relaunchWithHeapBudget } from '../workers/heap-budget';
 import { createReconWorker } from '../workers/recon-worker';
 import { installTemporalRuntime } from '../workers/runtime';
 import { childArgs, onStopSignal, peakRssMb, report } from './children';
@@ -35,6 +38,9 @@ const WINDOWS_IN_FLIGHT = 8;
 const RSS_SAMPLE_MS = 200;
 
 async function main(): Promise<void> {
+  // With the heap budget `recon worker` runs with (RECON_WORKER_HEAP_MB): what users run is what
+  // is measured. The relaunched process is the one that reports, its peak RSS its own.
+  if (relaunchWithHeapBudget()) return;
   const args = childArgs<PipelineChildArgs>();
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
   const mongo = await connectMongo(args.mongoUri, args.database);
@@ -121,13 +127,15 @@ async function runDirect(a: Activities, input: { accountId: string; period: stri
     await Promise.all(slices);
   });
   const ingest = ingestTotals(results);
-  const period = { runId, accountId, fromMs: plan.startMs, toMs: plan.endMs, dryRun: false };
+  const windowIndexes = plan.windows.filter((w) => w.purpose === 'period').map((w) => w.index);
+  const tradeWindowIndexes = plan.windows.filter((w) => w.reads.includes('transactions')).map((w) => w.index);
+  const period = { runId, accountId, fromMs: plan.startMs, toMs: plan.endMs, windowIndexes, dryRun: false };
   const ledger = { posted: ingest.posted, quarantined: ingest.postingQuarantined, ruleVersions: [...new Set(results.flatMap((r) => r.ledger?.ruleVersions ?? []))].sort((x, y) => x - y), digest: '' };
   const [reconciliation, crossCheck, rollForward] = await timed('reconcile + cross-check + roll-forward', () =>
     Promise.all([
       timed('reconcilePeriod', () => a.reconcilePeriod(period)),
-      timed('crossCheckActivity', () => a.crossCheckActivity(period)),
-      timed('proveRollForward', () => a.proveRollForward({ ...period, plan: rollPlan, periodWindowIndexes: plan.windows.filter((w) => w.post).map((w) => w.index) })),
+      timed('crossCheckActivity', () => a.crossCheckActivity({ ...period, tradeWindowIndexes })),
+      timed('proveRollForward', () => a.proveRollForward({ ...period, plan: rollPlan })),
     ]),
   );
   const summary = { runId, accountId, period: input.period, timeZone: input.timeZone, dryRun: false, ingest: { ...ingest, bridgeWindows: bridgeWindows.length, digest: '' }, ledger, reconciliation, crossCheck, rollForward };

@@ -113,13 +113,15 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
     );
     const ingest = sliceTotals.reduce(addTotals, NO_TOTALS);
 
-    const period = { runId: workflowId, accountId: input.accountId, fromMs: plan.startMs, toMs: plan.endMs, dryRun: input.dryRun ?? false, ...(input.types ? { types: input.types } : {}) };
+    const periodWindowIndexes = plan.windows.filter((w) => w.purpose === 'period').map((w) => w.index);
+    const tradeWindowIndexes = plan.windows.filter((w) => w.reads.includes('transactions')).map((w) => w.index);
+    const period = { runId: workflowId, accountId: input.accountId, fromMs: plan.startMs, toMs: plan.endMs, windowIndexes: periodWindowIndexes, dryRun: input.dryRun ?? false, ...(input.types ? { types: input.types } : {}) };
     const ledger: PostLedgerResult = { posted: ingest.posted, quarantined: ingest.postingQuarantined, ruleVersions: ingest.ruleVersions, digest: '' };
     progress.stage = 'reconciling';
     const [reconciliation, crossCheck, rollForward] = await Promise.all([
       reconcilePeriod(period),
-      crossCheckActivity(period),
-      proveRollForward({ ...period, plan: rollPlan, periodWindowIndexes: plan.windows.filter((w) => w.post).map((w) => w.index) }),
+      crossCheckActivity({ ...period, tradeWindowIndexes }),
+      proveRollForward({ ...period, plan: rollPlan }),
     ]);
 
     const rollForwardExceptions = rollForward.status === 'PROVEN' ? 0 : 1;

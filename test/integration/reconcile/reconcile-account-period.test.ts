@@ -75,9 +75,9 @@ describe('reconcileAccountPeriod on the real Temporal server, the real database 
     });
     const summary = await handle.result();
 
-    // 31 days; the activity feed's 7-day look-back (7 windows) and 1 s after the month for the
-    // cross-check; the closing snapshot's bridge (1 February 00:00 to 00:02), which has no rows.
-    assert.equal(summary.ingest.windows, 31 + 7 + 1 + 1);
+    // 31 days; for the cross-check the activity feed's 7-day look-back (7 windows) and the second
+    // before and after the month; the closing snapshot's bridge (1 February 00:00 to 00:02).
+    assert.equal(summary.ingest.windows, 31 + 7 + 2 + 1);
     assert.equal(summary.ingest.bridgeWindows, 1);
     assert.equal(summary.ingest.rows, truth.length);
     const feedSpan = crossCheckSpan(JANUARY);
