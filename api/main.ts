@@ -1,12 +1,15 @@
 /**
- * `recon api`: the HTTP API in the foreground, against the configured Temporal and MongoDB,
- * until SIGINT/SIGTERM (then it stops accepting requests, finishes those in flight and closes).
+ * Starting the HTTP API: `startApiServer` listens with connections it is given (used by `recon api`
+ * and `recon dev`); `runApi` is `recon api`: configuration, connections, listen, and stop on
+ * SIGINT/SIGTERM (it stops accepting requests, finishes those in flight and closes).
  */
-import { ConfigError, loadConfig } from '../lib/config';
+import type { Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import { ConfigError, loadConfig, type Config } from '../lib/config';
 import { stopOnSignals } from '../lib/devstack';
-import { createLogger, setRootLogger } from '../lib/log';
+import { createLogger, setRootLogger, type Logger } from '../lib/log';
 import { registerSecret } from '../lib/redact';
-import { connectMongo } from '../lib/store/mongo';
+import { connectMongo, type MongoHandle } from '../lib/store/mongo';
 import { connectTemporalClient } from '../lib/temporal/client';
 import { parseTokenSpec, TokenConfigError, tokenValues, type ApiToken } from './auth/tokens';
 import { buildApi } from './server';
@@ -16,41 +19,85 @@ export interface ApiOptions {
   port?: number;
 }
 
+export interface ApiServerSettings {
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  tokens: readonly ApiToken[];
+  taskQueue: string;
+  statementsDir: string;
+  temporal: Client;
+  db: Db;
+  log: Logger;
+}
+
+export interface RunningApi {
+  /** e.g. http://127.0.0.1:8088 */
+  url: string;
+  /** Stops accepting requests and finishes those in flight; the connections stay the caller's. */
+  close(): Promise<void>;
+}
+
+/** How `runApi` connects; `recon api` passes the CLI's, which explain failures in one sentence. */
+export interface ApiConnectors {
+  temporal(config: Config): Promise<Client>;
+  database(config: Config): Promise<MongoHandle>;
+}
+
 const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
-export async function runApi(options: ApiOptions): Promise<void> {
+const directConnectors: ApiConnectors = {
+  temporal: (config) => connectTemporalClient({ address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS, namespace: config.temporal.namespace }),
+  database: (config) => connectMongo(config.mongo.uri as string, config.mongo.database),
+};
+
+export async function startApiServer(settings: ApiServerSettings): Promise<RunningApi> {
+  const { temporal, db, taskQueue, statementsDir, tokens, log } = settings;
+  const app = buildApi({ temporal, taskQueue, db, statementsDir, tokens, log: log.child({ component: 'api' }) });
+  try {
+    const url = await app.listen({ host: settings.host, port: settings.port });
+    return { url, close: () => app.close() };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+}
+
+export async function runApi(options: ApiOptions, connect: ApiConnectors = directConnectors): Promise<void> {
   const config = loadConfig();
-  const tokens = loadTokens(config.api.tokens);
+  const tokens = loadApiTokens(config.api.tokens);
   if (!config.mongo.uri) throw new ConfigError('recon api needs MONGODB_URI (start the stack with `npx recon dev`, which prints it).');
   const log = createLogger({ level: config.log.level });
   setRootLogger(log);
 
-  const temporal = await connectTemporalClient({ address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS, namespace: config.temporal.namespace });
-  const mongo = await connectMongo(config.mongo.uri, config.mongo.database).catch(async (error: unknown) => {
+  const temporal = await connect.temporal(config);
+  const mongo = await connect.database(config).catch(async (error: unknown) => {
     await temporal.connection.close();
     throw error;
   });
-  const app = buildApi({ temporal, taskQueue: config.temporal.taskQueue, db: mongo.db, statementsDir: config.statements.dir, tokens, log: log.child({ component: 'api' }) });
-  const host = options.host ?? config.api.host;
-  const port = options.port ?? config.api.port;
-  const close = async () => {
-    await app.close();
+  const closeConnections = async () => {
     await temporal.connection.close();
     await mongo.close();
   };
-  let address: string;
+  let api: RunningApi;
   try {
-    address = await app.listen({ host, port });
+    api = await startApiServer({ host: options.host ?? config.api.host, port: options.port ?? config.api.port, tokens, taskQueue: config.temporal.taskQueue, statementsDir: config.statements.dir, temporal, db: mongo.db, log });
   } catch (error) {
-    await close();
+    await closeConnections();
     throw error;
   }
-  console.log(`recon api listening on ${address} (OpenAPI document at /openapi.json; ${tokens.length} token${tokens.length === 1 ? '' : 's'} configured). Ctrl-C stops it.`);
-  stopOnSignals(close, log);
+  console.log(`recon api listening on ${api.url} (OpenAPI document at /openapi.json; ${tokens.length} token${tokens.length === 1 ? '' : 's'} configured). Ctrl-C stops it.`);
+  stopOnSignals(async () => {
+    await api.close();
+    await closeConnections();
+  }, log);
 }
 
-/** The tokens of RECON_API_TOKENS; without any the API would refuse every request, so it does not start. */
-function loadTokens(spec: string | undefined): ApiToken[] {
+/**
+ * The tokens of RECON_API_TOKENS (or a spec `recon dev` made up); without any the API would refuse
+ * every request, so it does not start.
+ */
+export function loadApiTokens(spec: string | undefined): ApiToken[] {
   if (!spec) throw new ConfigError('recon api needs RECON_API_TOKENS, e.g. ops:$(openssl rand -hex 32):runs:read+runs:write+statements:read+ledger:read (see api/README.md)');
   let tokens: ApiToken[];
   try {

@@ -4,14 +4,14 @@ import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/log';
 import { BalancesFileError, readBalancesFile } from '../lib/store/balances-file';
 import { balanceSnapshotsBetween, ensureBalanceIndexes, saveBalanceSnapshots } from '../lib/store/balances';
-import { connectMongo } from '../lib/store/mongo';
+import { connectDatabase } from './connections';
 import { capitalClientsFor } from '../workers/capital';
 import { UserError } from './errors';
+import { printTable } from './table';
 
 async function withDatabase<T>(command: string, work: (db: Db) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  if (!config.mongo.uri) throw new UserError(`recon balances ${command} needs MONGODB_URI (start the stack with \`npx recon dev\`, which prints it).`);
-  const mongo = await connectMongo(config.mongo.uri, config.mongo.database);
+  const mongo = await connectDatabase(config, `recon balances ${command}`);
   try {
     await ensureBalanceIndexes(mongo.db);
     return await work(mongo.db);
@@ -53,6 +53,11 @@ export async function runBalancesList(options: { account: string; json?: boolean
     console.log(JSON.stringify(snapshots.map(({ at: _at, ...rest }) => rest), null, 2));
     return;
   }
-  if (snapshots.length === 0) console.log(`No balance snapshots for ${options.account}: run \`recon balances capture --account ${options.account}\` or import statement balances.`);
-  for (const s of snapshots) console.log(`${new Date(s.atMs).toISOString()}  ${s.cash.padStart(16)} ${s.currency.padEnd(5)} ${s.source.padEnd(10)} ${s.takenBy}`);
+  if (snapshots.length === 0) {
+    console.log(`No balance snapshots for ${options.account}: run \`recon balances capture --account ${options.account}\` or import statement balances.`);
+    return;
+  }
+  // Amounts right-aligned so their decimal points line up.
+  const cashWidth = Math.max(...snapshots.map((s) => s.cash.length));
+  printTable(['AT (UTC)', 'CASH'.padStart(cashWidth), 'CURRENCY', 'SOURCE', 'TAKEN BY'], snapshots.map((s) => [new Date(s.atMs).toISOString(), s.cash.padStart(cashWidth), s.currency, s.source, s.takenBy]));
 }

@@ -1,15 +1,14 @@
 import { loadConfig } from '../lib/config';
 import { BooksFileError, formatOf, readBooksFile } from '../lib/store/books-file';
 import { ensureBookIndexes, saveBookEntries } from '../lib/store/books';
-import { connectMongo } from '../lib/store/mongo';
+import { connectDatabase } from './connections';
 import { UserError } from './errors';
 
 /** `recon books import <file>`: the company's internal books into MongoDB, idempotently. */
 export async function runBooksImport(file: string, options: { format?: string; json?: boolean }): Promise<void> {
   const config = loadConfig();
-  if (!config.mongo.uri) throw new UserError('recon books import needs MONGODB_URI (start the stack with `npx recon dev`, which prints it).');
   const format = asUserError(() => formatOf(file, options.format));
-  const mongo = await connectMongo(config.mongo.uri, config.mongo.database);
+  const mongo = await connectDatabase(config, 'recon books import');
   try {
     await ensureBookIndexes(mongo.db);
     // Two streaming passes: check every record first, so a bad line leaves the store untouched.

@@ -1,17 +1,15 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../lib/config';
-import { connectTemporalClient } from '../lib/temporal/client';
+import { connectTemporal, temporalAddressOf } from './connections';
 import type { selfCheck } from '../workflows/self-check';
 import { UserError } from './errors';
-
-const DEFAULT_ADDRESS = '127.0.0.1:7233';
 
 /** `recon check`: one self-check workflow through the running stack (e.g. `recon dev`). */
 export async function runCheck(options: { timeout: number; json?: boolean }): Promise<void> {
   const config = loadConfig();
-  const address = config.temporal.address ?? DEFAULT_ADDRESS;
-  const client = await connectTemporalClient({ address, namespace: config.temporal.namespace });
+  const address = temporalAddressOf(config);
+  const client = await connectTemporal(config);
   const checkId = `self-check-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
   try {
     const handle = await client.workflow.start<typeof selfCheck>('selfCheck', {

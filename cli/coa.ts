@@ -2,13 +2,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { loadConfig } from '../lib/config';
 import { exportChartAndRules, parseChartAndRules } from '../lib/ledger/chart-json';
 import { loadChartAndRules, saveChartAndRules } from '../lib/store/chart';
-import { connectMongo, type MongoHandle } from '../lib/store/mongo';
+import type { MongoHandle } from '../lib/store/mongo';
+import { connectDatabase } from './connections';
 import { UserError } from './errors';
 
 async function withDatabase<T>(work: (mongo: MongoHandle) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  if (!config.mongo.uri) throw new UserError('recon coa needs MONGODB_URI (start the stack with `npx recon dev`, which prints it).');
-  const mongo = await connectMongo(config.mongo.uri, config.mongo.database);
+  const mongo = await connectDatabase(config, 'recon coa');
   try {
     return await work(mongo);
   } finally {
@@ -17,7 +17,7 @@ async function withDatabase<T>(work: (mongo: MongoHandle) => Promise<T>): Promis
 }
 
 /** `recon coa import <file>`: validate a chart with its posting rules and store them. */
-export async function runCoaImport(file: string, options: { dryRun?: boolean }): Promise<void> {
+export async function runCoaImport(file: string, options: { dryRun?: boolean; json?: boolean }): Promise<void> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -32,19 +32,21 @@ export async function runCoaImport(file: string, options: { dryRun?: boolean }):
   }
   const { chart, ruleSets } = parsed.value;
   const summary = `${chart.accounts.length} accounts, rule set versions ${ruleSets.map((r) => r.version).join(', ')}`;
+  const outline = { file, valid: true, accounts: chart.accounts.length, ruleSetVersions: ruleSets.map((r) => r.version) };
   if (options.dryRun) {
-    console.log(`${file} is valid: ${summary}. Nothing stored (--dry-run).`);
+    console.log(options.json ? JSON.stringify({ ...outline, stored: false }) : `${file} is valid: ${summary}. Nothing stored (--dry-run).`);
     return;
   }
   await withDatabase(async (mongo) => {
     const counts = await saveChartAndRules(mongo.db, parsed.value);
     const changed = counts.chart.inserted + counts.chart.updated + counts.ruleSets.inserted + counts.ruleSets.updated;
-    console.log(`Imported ${summary} from ${file}${changed === 0 ? ' (already up to date)' : ''}.`);
+    console.log(options.json ? JSON.stringify({ ...outline, stored: true, changed: changed > 0, counts }) : `Imported ${summary} from ${file}${changed === 0 ? ' (already up to date)' : ''}.`);
   });
 }
 
 /** `recon coa export [--out file]`: the chart and rules in force, as importable JSON. */
-export async function runCoaExport(options: { out?: string }): Promise<void> {
+/** `--json` changes nothing: the export is JSON already. */
+export async function runCoaExport(options: { out?: string; json?: boolean }): Promise<void> {
   await withDatabase(async (mongo) => {
     const { chart, ruleSets, source } = await loadChartAndRules(mongo.db);
     if (source === 'defaults') console.error('No chart imported yet: exporting the shipped defaults.');

@@ -1,8 +1,10 @@
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import type { Command } from 'commander';
 import { loadConfig } from '../lib/config';
-import { checkTimeZone } from '../lib/ledger/windows';
-import { connectTemporalClient } from '../lib/temporal/client';
+import { checkTimeZone, PeriodError, periodWindows } from '../lib/ledger/windows';
 import { RunAlreadyStartedError, startReconciliation, TooManyRerunsError } from '../lib/temporal/runs';
-import { UserError } from './errors';
+import { connectTemporal } from './connections';
+import { explainRunFailure, usageError, UserError } from './errors';
 import { showProgress } from './progress';
 import { formatSummary } from './summary';
 
@@ -18,17 +20,11 @@ export interface RunOptions {
   json?: boolean;
 }
 
-const DEFAULT_ADDRESS = '127.0.0.1:7233';
-
 /** `recon run`: start the monthly reconciliation of one account. */
-export async function runReconciliation(options: RunOptions): Promise<void> {
+export async function runReconciliation(options: RunOptions, command: Command): Promise<void> {
   const config = loadConfig();
-  try {
-    checkTimeZone(options.tz);
-  } catch (error) {
-    throw new UserError((error as Error).message);
-  }
-  const client = await connectTemporalClient({ address: config.temporal.address ?? DEFAULT_ADDRESS, namespace: config.temporal.namespace });
+  checkPeriod(options, command);
+  const client = await connectTemporal(config);
   try {
     let started;
     try {
@@ -42,9 +38,7 @@ export async function runReconciliation(options: RunOptions): Promise<void> {
         dryRun: options.dryRun ?? false,
       });
     } catch (error) {
-      if (error instanceof RunAlreadyStartedError) {
-        throw new UserError(`${options.account} ${options.period} has already been reconciled or is running (workflow ${error.workflowId}). See \`recon status ${error.workflowId}\`, or start a new attempt with --rerun.`);
-      }
+      if (error instanceof RunAlreadyStartedError) throw new UserError(await alreadyStarted(client, error.workflowId, options));
       if (error instanceof TooManyRerunsError) throw new UserError(error.message);
       throw error;
     }
@@ -56,9 +50,40 @@ export async function runReconciliation(options: RunOptions): Promise<void> {
     }
     const result = handle.result();
     if (!options.json) await showProgress(handle, result, (id) => client.workflow.getHandle(id));
-    const summary = await result;
+    let summary;
+    try {
+      summary = await result;
+    } catch (error) {
+      if (error instanceof WorkflowFailedError) throw new UserError(explainRunFailure(error, workflowId));
+      throw error;
+    }
     console.log(options.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
   } finally {
     await client.connection.close();
   }
+}
+
+/** The zone and the month, before anything starts: a month that has not begun is a usage error (exit 2). */
+function checkPeriod(options: RunOptions, command: Command): void {
+  try {
+    checkTimeZone(options.tz);
+    periodWindows({ period: options.period, timeZone: options.tz, nowMs: Date.now(), ...(options.windowHours ? { windowHours: options.windowHours } : {}) });
+  } catch (error) {
+    if (!(error instanceof PeriodError)) throw error;
+    const future = /after now/.test(error.message);
+    usageError(command, future ? `${options.period} has not started yet in ${options.tz}: reconcile a month that has begun (usually one that has ended)` : error.message);
+  }
+}
+
+/** Whether the period's run is still going or finished decides what the user should do next. */
+async function alreadyStarted(client: Client, workflowId: string, options: RunOptions): Promise<string> {
+  const state = await client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .then((d) => d.status.name)
+    .catch(() => undefined);
+  const what = `${options.account} ${options.period}`;
+  if (state === 'RUNNING') return `${what} is being reconciled right now (workflow ${workflowId}): follow it with \`recon status ${workflowId}\`; a second run would only repeat it.`;
+  const ended = state ? `ended ${state.toLowerCase()}` : 'ran before';
+  return `${what} has been reconciled before (workflow ${workflowId} ${ended}): see \`recon status ${workflowId}\`, or start a new attempt with --rerun.`;
 }

@@ -3,7 +3,6 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../lib/config';
 import { DAY_OF_MONTH_MAX, describeRunTime, periodsFromTo } from '../lib/ledger/monthly-close';
 import { checkTimeZone, PeriodError } from '../lib/ledger/windows';
-import { connectTemporalClient } from '../lib/temporal/client';
 import {
   backfillMonthlySchedule,
   CATCHUP_WINDOW,
@@ -18,10 +17,11 @@ import {
   unpauseMonthlySchedule,
   type MonthlySchedule,
 } from '../lib/temporal/schedules';
-import { EXIT, UserError } from './errors';
+import { usageError, UserError } from './errors';
+import { connectTemporal } from './connections';
+import { alignedRows, printTable } from './table';
 import { parsePeriod, parsePositiveInt } from './parse';
 
-const DEFAULT_ADDRESS = '127.0.0.1:7233';
 const SCHEDULE_ARGUMENT = 'the schedule id (recon-monthly:{account}) or just the account id';
 
 /** `recon schedule …`: monthly reconciliations as Temporal Schedules (see docs/schedules.md). */
@@ -79,7 +79,8 @@ export function registerScheduleCommands(program: Command): void {
     );
 
   schedule
-    .command('describe <schedule>')
+    .command('describe')
+    .argument('<schedule>', SCHEDULE_ARGUMENT)
     .description('A schedule: when it runs, its policies and state, its next runs and its recent runs with their status')
     .option('--json', 'print as JSON')
     .action((id: string, options: { json?: boolean }, command: Command) =>
@@ -88,11 +89,11 @@ export function registerScheduleCommands(program: Command): void {
         if (options.json) return printJson(described);
         console.log(formatSchedule(described));
       }),
-    )
-    .addHelpText('after', `\n<schedule> is ${SCHEDULE_ARGUMENT}.`);
+    );
 
   schedule
-    .command('pause <schedule>')
+    .command('pause')
+    .argument('<schedule>', SCHEDULE_ARGUMENT)
     .description('Stop taking scheduled runs until unpaused (months skipped meanwhile are not caught up: backfill them); trigger and backfill still run')
     .option('--note <text>', 'why, kept on the schedule and shown by describe', 'paused with recon schedule pause')
     .action((id: string, options: { note: string }, command: Command) =>
@@ -100,11 +101,11 @@ export function registerScheduleCommands(program: Command): void {
         await pauseMonthlySchedule(client, id, options.note);
         console.log(`Paused ${monthlyScheduleId(id)}: ${options.note}. Resume with \`recon schedule unpause ${monthlyScheduleId(id)}\`.`);
       }),
-    )
-    .addHelpText('after', `\n<schedule> is ${SCHEDULE_ARGUMENT}.`);
+    );
 
   schedule
-    .command('unpause <schedule>')
+    .command('unpause')
+    .argument('<schedule>', SCHEDULE_ARGUMENT)
     .description('Resume taking scheduled runs (after pause, or after a failed run paused it)')
     .option('--note <text>', 'why, kept on the schedule and shown by describe', 'unpaused with recon schedule unpause')
     .action((id: string, options: { note: string }, command: Command) =>
@@ -112,11 +113,11 @@ export function registerScheduleCommands(program: Command): void {
         await unpauseMonthlySchedule(client, id, options.note);
         console.log(`Unpaused ${monthlyScheduleId(id)}: ${options.note}.`);
       }),
-    )
-    .addHelpText('after', `\n<schedule> is ${SCHEDULE_ARGUMENT}.`);
+    );
 
   schedule
-    .command('trigger <schedule>')
+    .command('trigger')
+    .argument('<schedule>', SCHEDULE_ARGUMENT)
     .description("Run now (or right after a run in progress): reconciles the month before now in the schedule's zone; runs even if the schedule is paused")
     .option('--json', 'print the run as JSON')
     .action((id: string, options: { json?: boolean }, command: Command) =>
@@ -128,10 +129,11 @@ export function registerScheduleCommands(program: Command): void {
         if (run.paused) console.log('The schedule is paused: this manual run happens anyway; scheduled runs stay off until `recon schedule unpause`.');
       }),
     )
-    .addHelpText('after', `\n<schedule> is ${SCHEDULE_ARGUMENT}.\nA month reconciled before (a manual run, an earlier trigger) is not redone: the run reports ALREADY_STARTED.`);
+    .addHelpText('after', `\nA month reconciled before (a manual run, an earlier trigger) is not redone: the run reports ALREADY_STARTED.`);
 
   schedule
-    .command('backfill <schedule>')
+    .command('backfill')
+    .argument('<schedule>', SCHEDULE_ARGUMENT)
     .description('Take the scheduled run of each past month from --from to --to, one after another; prints the workflows it starts')
     .requiredOption('--from <YYYY-MM>', 'the first month to reconcile', parsePeriod)
     .requiredOption('--to <YYYY-MM>', 'the last month to reconcile (it must have ended)', parsePeriod)
@@ -150,30 +152,24 @@ export function registerScheduleCommands(program: Command): void {
         printTable(['PERIOD', 'SCHEDULED AS', 'WORKFLOW', 'RECONCILIATION'], runs.map((r) => [r.period, shortTime(r.scheduledAt), r.workflowId, r.reconcileWorkflowId]));
         console.log(`Months reconciled before are reported as ALREADY_STARTED, not redone. Follow them with \`recon schedule describe ${monthlyScheduleId(id)}\`.`);
       });
-    })
-    .addHelpText('after', `\n<schedule> is ${SCHEDULE_ARGUMENT}.`);
+    });
 
   schedule
-    .command('delete <schedule>')
+    .command('delete')
+    .argument('<schedule>', SCHEDULE_ARGUMENT)
     .description('Delete a schedule; runs already started carry on, and reconciled months stay as they are')
     .action((id: string, _options: unknown, command: Command) =>
       withTemporal(command, async (client) => {
         await deleteMonthlySchedule(client, id);
         console.log(`Deleted ${monthlyScheduleId(id)}.`);
       }),
-    )
-    .addHelpText('after', `\n<schedule> is ${SCHEDULE_ARGUMENT}.`);
+    );
 }
 
 /** Connects, runs `work`, closes; turns the errors a user can act on into one sentence each. */
 async function withTemporal(command: Command, work: (client: Client, taskQueue: string) => Promise<void>): Promise<void> {
   const config = loadConfig();
-  let client: Client;
-  try {
-    client = await connectTemporalClient({ address: config.temporal.address ?? DEFAULT_ADDRESS, namespace: config.temporal.namespace });
-  } catch (error) {
-    throw new UserError((error as Error).message);
-  }
+  const client = await connectTemporal(config);
   try {
     await work(client, config.temporal.taskQueue);
   } catch (error) {
@@ -189,11 +185,6 @@ async function withTemporal(command: Command, work: (client: Client, taskQueue: 
 function adviceFor(error: ScheduleRequestError): string {
   if (error.code === 'NOT_FOUND') return `${error.message}: \`recon schedule list\` shows the existing ones, and \`recon schedule create --account <id>\` makes one.`;
   return `${error.message}: see it with \`recon schedule describe ${error.scheduleId}\`, or \`recon schedule delete ${error.scheduleId}\` first to create it anew.`;
-}
-
-/** Exit 2, like commander's own option errors. */
-function usageError(command: Command, message: string): never {
-  command.error(`error: ${message}`, { exitCode: EXIT.usage, code: 'recon.invalidInput' });
 }
 
 function parseDayOfMonth(value: string): number {
@@ -218,15 +209,6 @@ function parseTimeZone(value: string): string {
 
 function printJson(value: unknown): void {
   console.log(JSON.stringify(value, null, 2));
-}
-
-function printTable(header: string[], rows: string[][]): void {
-  console.log(alignedRows([header, ...rows]).join('\n'));
-}
-
-function alignedRows(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  '));
 }
 
 function formatSchedule(s: MonthlySchedule): string {

@@ -6,16 +6,9 @@ import { renderRunStatements, RenderMismatchError, runDirectoryName } from '../l
 import { STATEMENT_FORMATS, type StatementFormat } from '../lib/statements/formats';
 import { verifyStatements } from '../lib/statements/verify';
 import { ensureIndexes } from '../lib/store/indexes';
-import { connectMongo } from '../lib/store/mongo';
-import { connectTemporalClient } from '../lib/temporal/client';
+import { connectDatabase, connectTemporal } from './connections';
 import { codeVersion } from '../lib/version';
 import { UserError } from './errors';
-
-function mongoUri(command: string): string {
-  const { mongo } = loadConfig();
-  if (!mongo.uri) throw new UserError(`recon ${command} needs MONGODB_URI (start the stack with \`npx recon dev\`, which prints it).`);
-  return mongo.uri;
-}
 
 export function parseFormats(text: string): StatementFormat[] {
   const known = Object.keys(STATEMENT_FORMATS);
@@ -28,7 +21,7 @@ export function parseFormats(text: string): StatementFormat[] {
 /** The Temporal run id of a workflow, when Temporal is reachable (it is printed on the statement). */
 async function temporalRunIdOf(workflowId: string): Promise<string> {
   const config = loadConfig();
-  const client = await connectTemporalClient({ address: config.temporal.address ?? '127.0.0.1:7233', namespace: config.temporal.namespace });
+  const client = await connectTemporal(config);
   try {
     return (await client.workflow.getHandle(workflowId).describe()).runId;
   } catch (error) {
@@ -42,7 +35,7 @@ async function temporalRunIdOf(workflowId: string): Promise<string> {
 /** `recon statements <workflowId>`: (re-)write a recorded run's statements. */
 export async function runStatements(workflowId: string, options: { out?: string; format?: StatementFormat[]; csvBom?: boolean; json?: boolean }): Promise<void> {
   const config = loadConfig();
-  const mongo = await connectMongo(mongoUri('statements'), config.mongo.database);
+  const mongo = await connectDatabase(config, 'recon statements');
   try {
     await ensureIndexes(mongo.db);
     const rendered = await renderRunStatements(mongo.db, {
@@ -73,7 +66,7 @@ export async function runStatements(workflowId: string, options: { out?: string;
 export async function runVerify(target: string, options: { json?: boolean }): Promise<void> {
   const config = loadConfig();
   const dir = target.includes(':') ? path.join(config.statements.dir, runDirectoryName(target)) : target;
-  const mongo = config.mongo.uri ? await connectMongo(config.mongo.uri, config.mongo.database) : undefined;
+  const mongo = config.mongo.uri ? await connectDatabase(config, 'recon verify') : undefined;
   try {
     const result = await verifyStatements(dir, mongo?.db);
     if (options.json) console.log(JSON.stringify({ dir, ...result }, null, 2));

@@ -1,33 +1,31 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
 import { exceptionsOfRun } from '../lib/store/reconciliation';
-import { connectMongo } from '../lib/store/mongo';
-import { connectTemporalClient } from '../lib/temporal/client';
 import type { ReconcileProgress, ReconcileSummary } from '../workflows/reconcile-account-period';
 import { ReconStatus } from '../workflows/search-attributes';
-import { UserError } from './errors';
+import { connectDatabase, connectTemporal } from './connections';
+import { explainRunFailure, runFailureCause, UserError } from './errors';
 import { formatSummary } from './summary';
+import { alignedRows } from './table';
 
-const DEFAULT_ADDRESS = '127.0.0.1:7233';
-
-/** `recon status <workflowId>`: where a run is, or its summary once finished. */
+/** `recon status <workflowId>`: where a run is, its summary once finished, or why it failed. */
 export async function runStatus(workflowId: string, options: { json?: boolean }): Promise<void> {
   const config = loadConfig();
-  const client = await connectTemporalClient({ address: config.temporal.address ?? DEFAULT_ADDRESS, namespace: config.temporal.namespace });
+  const client = await connectTemporal(config);
   try {
     const handle = client.workflow.getHandle(workflowId);
     let description;
     try {
       description = await handle.describe();
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new UserError(`no run ${workflowId} in namespace ${config.temporal.namespace}`);
+      if (error instanceof WorkflowNotFoundError) throw new UserError(`no run ${workflowId} in namespace ${config.temporal.namespace}: check the id (\`recon run\` printed it; runs are recon:{account}:{period}).`);
       throw error;
     }
     const state = description.status.name;
     const reconStatus = description.typedSearchAttributes.get(ReconStatus);
     if (state === 'RUNNING') {
       const progress = await handle.query<ReconcileProgress>('progress');
-      console.log(options.json ? JSON.stringify({ workflowId, state, reconStatus, progress }) : `${workflowId}: running, ${progress.stage}, windows ${progress.windowsDone}/${progress.windowsTotal}, records ${progress.records}`);
+      console.log(options.json ? JSON.stringify({ workflowId, state, reconStatus, progress }) : `${workflowId}: running, ${progress.stage}, windows ${progress.windowsDone}/${progress.windowsTotal}, records ${progress.records}, exceptions ${progress.exceptions}`);
       return;
     }
     if (state === 'COMPLETED') {
@@ -35,7 +33,17 @@ export async function runStatus(workflowId: string, options: { json?: boolean })
       console.log(options.json ? JSON.stringify({ workflowId, state, summary }, null, 2) : formatSummary(summary));
       return;
     }
-    console.log(options.json ? JSON.stringify({ workflowId, state, reconStatus }) : `${workflowId}: ${state.toLowerCase()} (${reconStatus ?? 'no status recorded'})`);
+    // Failed, terminated, cancelled, timed out: the reason Temporal recorded, in plain words.
+    const failure = await handle.result().then(
+      () => undefined,
+      (error: unknown) => (error instanceof WorkflowFailedError ? error : undefined),
+    );
+    const reason = failure ? explainRunFailure(failure, workflowId) : `${workflowId} ended ${state.toLowerCase()}.`;
+    console.log(
+      options.json
+        ? JSON.stringify({ workflowId, state, reconStatus, failure: { explanation: reason, cause: failure ? runFailureCause(failure) : undefined } })
+        : `${workflowId}: ${state.toLowerCase()}${reconStatus ? ` (${reconStatus})` : ''}\n${reason}`,
+    );
     process.exitCode = 1;
   } finally {
     await client.connection.close();
@@ -45,8 +53,7 @@ export async function runStatus(workflowId: string, options: { json?: boolean })
 /** `recon exceptions <workflowId>`: every exception of a run, with the rule that decided it. */
 export async function runExceptions(workflowId: string, options: { json?: boolean }): Promise<void> {
   const config = loadConfig();
-  if (!config.mongo.uri) throw new UserError('recon exceptions needs MONGODB_URI (start the stack with `npx recon dev`, which prints it).');
-  const mongo = await connectMongo(config.mongo.uri, config.mongo.database);
+  const mongo = await connectDatabase(config, 'recon exceptions');
   try {
     const exceptions = await exceptionsOfRun(mongo.db, workflowId).toArray();
     if (options.json) {
@@ -57,11 +64,13 @@ export async function runExceptions(workflowId: string, options: { json?: boolea
       console.log(`No exceptions recorded for ${workflowId}.`);
       return;
     }
+    const rows = [['KIND', 'RULE', 'REASON']];
     for (const e of exceptions) {
-      console.log(`${e.kind.padEnd(18)} ${e.rule.padEnd(32)} ${e.reason}`);
-      if (e.brokerKeys.length) console.log(`${''.padEnd(18)} broker ${e.brokerKeys.join(', ')}`);
-      if (e.bookEntryIds.length) console.log(`${''.padEnd(18)} books  ${e.bookEntryIds.join(', ')}`);
+      rows.push([e.kind, e.rule, e.reason]);
+      if (e.brokerKeys.length) rows.push(['', '  broker', e.brokerKeys.join(', ')]);
+      if (e.bookEntryIds.length) rows.push(['', '  books', e.bookEntryIds.join(', ')]);
     }
+    console.log(alignedRows(rows).join('\n'));
   } finally {
     await mongo.close();
   }

@@ -44,6 +44,15 @@ export class CapitalAuthError extends CapitalError {
   }
 }
 
+/** The worker has no Capital.com credentials configured: retrying cannot help until someone sets them. */
+export class CapitalCredentialsMissingError extends CapitalError {
+  override name = 'CapitalCredentialsMissingError';
+  readonly retryable = false;
+  constructor(readonly missing: string[]) {
+    super(`Capital.com credentials missing: set ${missing.join(', ')} (or run against the simulator: recon sim prints its credentials).`, 'configuration');
+  }
+}
+
 /** 429s, 5xx, network faults and leaked backend exceptions that persisted past the retry bound. */
 export class CapitalUnavailableError extends CapitalError {
   override name = 'CapitalUnavailableError';

@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import { CapitalClient } from './client';
 import { restBaseUrl } from './environments';
+import { CapitalCredentialsMissingError } from './errors';
 import { limitersForUser } from './rate-limit';
 import { apiKeyFingerprint, CapitalSession, type CapitalCredentials } from './session';
 import { CapitalTransport, type RetryPolicy, type TransportEvent } from './transport';
@@ -67,7 +68,7 @@ function credentialsFrom(capital: Config['capital']): CapitalCredentials {
     ['CAPITAL_API_KEY', capital.apiKey],
     ['CAPITAL_IDENTIFIER', capital.identifier],
     ['CAPITAL_PASSWORD', capital.password],
-  ].filter(([, value]) => !value).map(([name]) => name);
-  if (missing.length > 0) throw new Error(`Capital.com credentials missing: set ${missing.join(', ')} (or run against the simulator: recon sim prints its credentials).`);
+  ].filter(([, value]) => !value).map(([name]) => name as string);
+  if (missing.length > 0) throw new CapitalCredentialsMissingError(missing);
   return { apiKey: capital.apiKey as string, identifier: capital.identifier as string, password: capital.password as string };
 }

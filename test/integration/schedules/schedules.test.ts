@@ -196,7 +196,7 @@ describe('recon schedule: monthly reconciliations as Temporal Schedules, on the 
   test('no Temporal reachable: one sentence saying where it looked and how to start it', async () => {
     const result = await recon({ TEMPORAL_ADDRESS: '127.0.0.1:1' }, 'schedule', 'list');
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^recon: Cannot reach Temporal at 127\.0\.0\.1:1: .*Start the stack with `npx recon dev`, or set TEMPORAL_ADDRESS to a running server\.$/m);
+    assert.match(result.stderr, /^recon: cannot reach Temporal at 127\.0\.0\.1:1 \(connection refused\): start it with `recon dev` or set TEMPORAL_ADDRESS to a running server\.$/m);
   });
 });
 
