@@ -7,7 +7,6 @@
  * - `direct`: the workflow's activities called in the workflow's order, no Temporal; prints
  *   `{ seconds, stages, stagePeakRssMb, peakRssMb }`. The gap between the two is what Temporal costs.
  *
- * Both run with the worker's heap budget (workers/heap-budget.ts), as `recon worker` does.
  */
 import { randomUUID } from 'node:crypto';
 import { createActivities, type Activities, type IngestCounts, type IngestWindowResult } from '../activities';
@@ -16,7 +15,6 @@ import { createLogger } from '../lib/log';
 import { ensureIndexes } from '../lib/store/indexes';
 import { connectMongo } from '../lib/store/mongo';
 import { workflowBundle } from '../workers/bundle';
-import { relaunchWithHeapBudget } from '../workers/heap-budget';
 import { createReconWorker } from '../workers/recon-worker';
 import { installTemporalRuntime } from '../workers/runtime';
 import { childArgs, onStopSignal, peakRssMb, report } from './children';
@@ -38,9 +36,6 @@ const WINDOWS_IN_FLIGHT = 8;
 const RSS_SAMPLE_MS = 200;
 
 async function main(): Promise<void> {
-  // With the heap budget `recon worker` runs with (RECON_WORKER_HEAP_MB): what users run is what
-  // is measured. The relaunched process is the one that reports, its peak RSS its own.
-  if (relaunchWithHeapBudget()) return;
   const args = childArgs<PipelineChildArgs>();
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
   const mongo = await connectMongo(args.mongoUri, args.database);
