@@ -1,7 +1,6 @@
-import { crossCheckSpan, crossCheckTrades, type PositionActivity, type TradeRecord } from '../lib/ledger/activity-cross-check';
-import { positionActivityBetween } from '../lib/store/position-activity';
+import { crossCheckTrades, type PositionActivity, type TradeRecord } from '../lib/ledger/activity-cross-check';
 import { saveExceptions, type ExceptionDocument } from '../lib/store/reconciliation';
-import { windowRecords } from '../lib/store/window-records';
+import { windowRows } from '../lib/store/window-records';
 import type { ActivityDeps } from './deps';
 import { heartbeat } from './heartbeat';
 
@@ -12,6 +11,8 @@ export interface CrossCheckInput {
   toMs: number;
   /** The run's windows that read transactions in and just around the period (the tolerance on each side). */
   tradeWindowIndexes: number[];
+  /** The run's windows that read the activity feed: the period, its look-back and the tolerance after it. */
+  feedWindowIndexes: number[];
   dryRun?: boolean;
   /** A partial reconciliation without TRADE has nothing to cross-check. */
   types?: string[];
@@ -42,13 +43,12 @@ export function createCrossCheckActivities(deps: ActivityDeps) {
       return { positionRows: 0, trades: 0, closes: 0, paired: 0, exceptions: 0, exceptionsByKind: {}, skipped: 'TRADE is not among the reconciled types' };
     }
     const period = { fromMs: input.fromMs, toMs: input.toMs };
-    const span = crossCheckSpan(period);
     const activity: PositionActivity[] = [];
-    for await (const row of positionActivityBetween(deps.db, input.accountId, span.fromMs, span.toMs)) {
+    for await (const row of windowRows(deps.db, input.runId, input.feedWindowIndexes, 'positions')) {
       if (activity.push(row) % HEARTBEAT_EVERY === 0) heartbeat({ positionRows: activity.length });
     }
     const trades: TradeRecord[] = [];
-    for await (const tx of windowRecords(deps.db, input.runId, input.tradeWindowIndexes)) {
+    for await (const tx of windowRows(deps.db, input.runId, input.tradeWindowIndexes, 'records')) {
       if (tx.transactionType !== 'TRADE') continue;
       if (trades.push({ key: tx.key, bookedAtMs: tx.bookedAtMs, ...(tx.dealId ? { dealId: tx.dealId } : {}), ...(tx.epic ? { epic: tx.epic } : {}) }) % HEARTBEAT_EVERY === 0) {
         heartbeat({ trades: trades.length });

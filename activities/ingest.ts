@@ -8,9 +8,8 @@ import { normaliseRows } from '../lib/ledger/normalise';
 import { subtotalMovements } from '../lib/ledger/roll-forward';
 import { canonical, toDecimal } from '../lib/money';
 import { loadChartAndRules } from '../lib/store/chart';
-import { savePositionActivity, type PositionActivityDocument } from '../lib/store/position-activity';
 import { saveLedgerEntries } from '../lib/store/reconciliation';
-import { saveWindowRecords, toWindowRecord } from '../lib/store/window-records';
+import { saveWindowRows, toWindowRecord } from '../lib/store/window-records';
 import { saveIngested, saveWindowTrace, type QuarantineDocument, type TransactionDocument, type WindowMovement } from '../lib/store/transactions';
 import { withCapitalFailures } from './capital-failures';
 import type { ActivityDeps } from './deps';
@@ -62,7 +61,7 @@ export interface IngestCounts {
 /** What a window's ingestion returns to the workflow: counts and digests, never rows. */
 export interface IngestWindowResult extends IngestCounts {
   windowIndex: number;
-  /** SHA-256 over the window's record keys and raw digests: equal digests, equal data. */
+  /** SHA-256 over the window's record keys and raw digests, quarantined rows and position rows: equal digests, equal data. */
   digest: string;
   /** When posted: the postings' digest and the rule set versions used. */
   ledger?: { digest: string; ruleVersions: number[] };
@@ -105,9 +104,11 @@ function positionSource(client: CapitalClient): HistorySource<PositionActivity> 
   };
 }
 
-function positionDocument(accountId: string, row: PositionActivity): PositionActivityDocument {
-  const canonical = JSON.stringify([accountId, row.dealId, row.epic, row.atMs, row.source, row.status]);
-  return { _id: createHash('sha256').update(canonical).digest('hex'), accountId, ...row };
+/** A row the feed lists twice in one window is one row (the same deal, instant, source and status). */
+function distinctRows(rows: readonly PositionActivity[]): PositionActivity[] {
+  const seen = new Map<string, PositionActivity>();
+  for (const row of rows) seen.set(JSON.stringify([row.dealId, row.epic, row.atMs, row.source, row.status]), row);
+  return [...seen.values()];
 }
 
 function mergeReads<Row>(reads: PartsRead<Row>[]): PartsRead<Row> {
@@ -155,8 +156,10 @@ export function createIngestActivities(deps: IngestDeps) {
     heartbeat({ stage: 'storing', rows: read.transactions.rows.length, positionRows: read.positions.rows.length });
 
     const { transactions, quarantine, stored } = await storeTransactions(input, read.transactions.rows);
-    if ((input.reads ?? ['transactions']).includes('transactions')) await saveWindowRecords(deps.db, input.runId, input.windowIndex, transactions.map(toWindowRecord));
-    await savePositionActivity(deps.db, read.positions.rows.map((row) => positionDocument(input.accountId, row)));
+    const reads = input.reads ?? ['transactions'];
+    if (reads.includes('transactions')) await saveWindowRows(deps.db, input.runId, input.windowIndex, 'records', transactions.map(toWindowRecord));
+    const positions = distinctRows(read.positions.rows);
+    if (reads.includes('positions')) await saveWindowRows(deps.db, input.runId, input.windowIndex, 'positions', positions);
     let posted: PostedWindow | undefined;
     let movements: WindowMovement[] | undefined;
     if (input.post) {
@@ -168,6 +171,7 @@ export function createIngestActivities(deps: IngestDeps) {
     const digest = createHash('sha256')
       .update(transactions.map((t) => `${t.key}:${t.rawSha256}`).sort().join('\n'))
       .update(`|${quarantine.map((q) => q._id).sort().join('\n')}`)
+      .update(`|${positions.map((p) => JSON.stringify(p)).sort().join('\n')}`)
       .digest('hex');
     const requests = [...read.transactions.requests, ...read.positions.requests];
     const truncated = [...read.transactions.truncated, ...read.positions.truncated];

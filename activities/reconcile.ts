@@ -12,7 +12,7 @@ import {
   type ExceptionDocument,
   type MatchDocument,
 } from '../lib/store/reconciliation';
-import { windowRecords } from '../lib/store/window-records';
+import { windowRows } from '../lib/store/window-records';
 import type { ActivityDeps } from './deps';
 import type { WindowRead } from './ingest';
 import { heartbeat } from './heartbeat';
@@ -38,11 +38,7 @@ export function checkTypes(types: readonly string[] | undefined): void {
 export interface PeriodPlan {
   startMs: number;
   endMs: number;
-  /**
-   * What the run reads, indexed: the period's windows (its transactions, posted, and the activity
-   * feed's POSITION rows when TRADE is reconciled), then the feed outside the period that the
-   * cross-check needs (its look-back and tolerance), a day at most each.
-   */
+  /** What the run reads, indexed: the period's windows, then (when TRADE is reconciled) what the cross-check needs. */
   windows: PlannedWindow[];
 }
 
@@ -50,8 +46,12 @@ export interface PlannedWindow {
   index: number;
   fromMs: number;
   toMs: number;
-  /** `period`: tiles the period; `cross-check`: the feed's look-back and the instants just around the period. */
-  purpose: 'period' | 'cross-check';
+  /**
+   * `period`: tiles the period; `around-period`: the tolerance before and after it, for trades
+   * whose close is on the other side; `activity-feed`: the feed's POSITION rows over the period,
+   * its look-back and the tolerance after it, a day at most each.
+   */
+  purpose: 'period' | 'around-period' | 'activity-feed';
   reads: WindowRead[];
   post: boolean;
 }
@@ -115,18 +115,16 @@ export function createReconcileActivities(deps: ActivityDeps) {
       const plan = periodWindows({ period: input.period, timeZone: input.timeZone, windowHours: input.windowHours, nowMs: Date.now() });
       // The cross-check pairs TRADE rows with the feed's closes: without TRADE it has nothing to read.
       const crossChecked = !input.types || input.types.includes('TRADE');
-      const periodReads: WindowRead[] = crossChecked ? ['transactions', 'positions'] : ['transactions'];
       const span = crossCheckSpan({ fromMs: plan.startMs, toMs: plan.endMs });
-      const feedDays = splitWindow({ fromMs: span.fromMs, toMs: plan.startMs }, ACTIVITY_MAX_SPAN_MS);
-      // Pairs straddle the period's ends by up to the tolerance: the trades there are read too.
-      const aroundPeriod = [
-        { fromMs: plan.startMs - (span.toMs - plan.endMs), toMs: plan.startMs, reads: ['transactions'] as WindowRead[] },
-        { fromMs: plan.endMs, toMs: span.toMs, reads: ['transactions', 'positions'] as WindowRead[] },
-      ];
+      const toleranceMs = span.toMs - plan.endMs;
       const windows: Array<Omit<PlannedWindow, 'index'>> = [
-        ...plan.windows.map(({ fromMs, toMs }) => ({ fromMs, toMs, purpose: 'period' as const, reads: periodReads, post: true })),
+        ...plan.windows.map(({ fromMs, toMs }) => ({ fromMs, toMs, purpose: 'period' as const, reads: ['transactions'] as WindowRead[], post: true })),
         ...(crossChecked
-          ? [...feedDays.map(({ fromMs, toMs }) => ({ fromMs, toMs, reads: ['positions'] as WindowRead[] })), ...aroundPeriod].map((w) => ({ ...w, purpose: 'cross-check' as const, post: false }))
+          ? [
+              // Pairs straddle the period's ends by up to the tolerance: the trades there are read too.
+              ...[{ fromMs: plan.startMs - toleranceMs, toMs: plan.startMs }, { fromMs: plan.endMs, toMs: span.toMs }].map((w) => ({ ...w, purpose: 'around-period' as const, reads: ['transactions'] as WindowRead[], post: false })),
+              ...splitWindow(span, ACTIVITY_MAX_SPAN_MS).map((w) => ({ ...w, purpose: 'activity-feed' as const, reads: ['positions'] as WindowRead[], post: false })),
+            ]
           : []),
       ];
       return { startMs: plan.startMs, endMs: plan.endMs, windows: windows.map((w, index) => ({ index, ...w })) };
@@ -135,7 +133,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
     /** Matches the period's broker records against the company's books and stores every match and exception. */
     async reconcilePeriod(input: PeriodInput): Promise<ReconcileResult> {
       const broker: BrokerRecord[] = [];
-      for await (const tx of windowRecords(deps.db, input.runId, input.windowIndexes)) {
+      for await (const tx of windowRows(deps.db, input.runId, input.windowIndexes, 'records')) {
         if (broker.length % BATCH === 0) heartbeat({ brokerRecords: broker.length });
         broker.push({ key: tx.key, reference: tx.reference, transactionType: tx.transactionType, bookedAtMs: tx.bookedAtMs, amountMinor: BigInt(tx.amountMinor), currency: tx.currency, ...(tx.dealId ? { dealId: tx.dealId } : {}) });
       }

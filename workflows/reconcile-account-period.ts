@@ -18,6 +18,10 @@ const { reconcilePeriod, crossCheckActivity, proveRollForward } = proxyActivitie
 /** Windows per child workflow: a child's history stays in the hundreds of events. */
 const WINDOWS_PER_CHILD = 100;
 
+function partition<T>(items: readonly T[], isFirst: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(isFirst), items.filter((item) => !isFirst(item))];
+}
+
 export interface ReconcileInput {
   accountId: string;
   /** `YYYY-MM`, a calendar month in `timeZone`. */
@@ -96,33 +100,42 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
     const rollPlan = await planRollForward({ accountId: input.accountId, fromMs: plan.startMs, toMs: plan.endMs });
     // A partial run cannot prove the roll-forward, so it reads no bridges for it.
     const bridgeWindows = input.types ? [] : rollPlan.bridgeWindows.map((w, i) => ({ index: plan.windows.length + i, ...w, reads: ['transactions' as const], post: false }));
-    const windows = [...plan.windows, ...bridgeWindows];
+    // Transactions first (posting needs them, and matching needs them all); the activity feed is
+    // read while matching runs: the broker's rate limit paces one, the database the other.
+    const [feedWindows, transactionWindows] = partition([...plan.windows, ...bridgeWindows], (w) => !w.reads.includes('transactions'));
     progress.stage = 'ingesting';
-    progress.windowsTotal = windows.length;
+    progress.windowsTotal = transactionWindows.length + feedWindows.length;
+    const ingestSlices = async (windows: typeof transactionWindows, firstSlice: number): Promise<IngestTotals> => {
+      const slices: Array<typeof windows> = [];
+      for (let i = 0; i < windows.length; i += WINDOWS_PER_CHILD) slices.push(windows.slice(i, i + WINDOWS_PER_CHILD));
+      const ids = slices.map((_, i) => `${workflowId}:ingest:${firstSlice + i}`);
+      progress.ingestChildren.push(...ids);
+      const totals = await Promise.all(
+        slices.map(async (windows, i) => {
+          const totals = await executeChild(ingestWindows, { workflowId: ids[i] as string, args: [{ runId: workflowId, accountId: input.accountId, windows, dryRun: input.dryRun ?? false, ...(input.types ? { types: input.types } : {}) }] });
+          progress.windowsDone += totals.windows;
+          progress.records += totals.rows;
+          return totals;
+        }),
+      );
+      return totals.reduce(addTotals, NO_TOTALS);
+    };
+    const transactionTotals = await ingestSlices(transactionWindows, 0);
 
-    const slices: Array<typeof windows> = [];
-    for (let i = 0; i < windows.length; i += WINDOWS_PER_CHILD) slices.push(windows.slice(i, i + WINDOWS_PER_CHILD));
-    progress.ingestChildren = slices.map((_, i) => `${workflowId}:ingest:${i}`);
-    const sliceTotals = await Promise.all(
-      slices.map(async (windows, i) => {
-        const totals = await executeChild(ingestWindows, { workflowId: progress.ingestChildren[i] as string, args: [{ runId: workflowId, accountId: input.accountId, windows, dryRun: input.dryRun ?? false, ...(input.types ? { types: input.types } : {}) }] });
-        progress.windowsDone += totals.windows;
-        progress.records += totals.rows;
-        return totals;
-      }),
-    );
-    const ingest = sliceTotals.reduce(addTotals, NO_TOTALS);
-
-    const periodWindowIndexes = plan.windows.filter((w) => w.purpose === 'period').map((w) => w.index);
-    const tradeWindowIndexes = plan.windows.filter((w) => w.reads.includes('transactions')).map((w) => w.index);
-    const period = { runId: workflowId, accountId: input.accountId, fromMs: plan.startMs, toMs: plan.endMs, windowIndexes: periodWindowIndexes, dryRun: input.dryRun ?? false, ...(input.types ? { types: input.types } : {}) };
-    const ledger: PostLedgerResult = { posted: ingest.posted, quarantined: ingest.postingQuarantined, ruleVersions: ingest.ruleVersions, digest: '' };
+    const indexesOf = (windows: ReadonlyArray<{ index: number; reads: readonly string[] }>, read: string) => windows.filter((w) => w.reads.includes(read)).map((w) => w.index);
+    const period = { runId: workflowId, accountId: input.accountId, fromMs: plan.startMs, toMs: plan.endMs, windowIndexes: plan.windows.filter((w) => w.purpose === 'period').map((w) => w.index), dryRun: input.dryRun ?? false, ...(input.types ? { types: input.types } : {}) };
+    const ledger: PostLedgerResult = { posted: transactionTotals.posted, quarantined: transactionTotals.postingQuarantined, ruleVersions: transactionTotals.ruleVersions, digest: '' };
     progress.stage = 'reconciling';
-    const [reconciliation, crossCheck, rollForward] = await Promise.all([
+    const [reconciliation, rollForward, [feedTotals, crossCheck]] = await Promise.all([
       reconcilePeriod(period),
-      crossCheckActivity({ ...period, tradeWindowIndexes }),
       proveRollForward({ ...period, plan: rollPlan }),
+      (async () => {
+        const feedTotals = await ingestSlices(feedWindows, Math.ceil(transactionWindows.length / WINDOWS_PER_CHILD));
+        return [feedTotals, await crossCheckActivity({ ...period, tradeWindowIndexes: indexesOf(plan.windows, 'transactions'), feedWindowIndexes: indexesOf(plan.windows, 'positions') })] as const;
+      })(),
     ]);
+    // The transaction windows' digests, then the feed's: the same order on every run.
+    const ingest = addTotals(transactionTotals, feedTotals);
 
     const rollForwardExceptions = rollForward.status === 'PROVEN' ? 0 : 1;
     const exceptionCount =

@@ -2,14 +2,12 @@ import type { Db } from 'mongodb';
 import { ensureAuditChainIndexes } from './audit-chain';
 import { ensureBalanceIndexes } from './balances';
 import { ensureBookIndexes } from './books';
-import { ensurePositionActivityIndexes } from './position-activity';
 import { EXCEPTIONS, LEDGER_ENTRIES, MATCHES } from './reconciliation';
 import { ensureTransactionIndexes } from './transactions';
 
 /** Every index the reconciliation and statement queries rely on (idempotent; workers call it at start). */
 export async function ensureIndexes(db: Db): Promise<void> {
   await ensureTransactionIndexes(db);
-  await ensurePositionActivityIndexes(db);
   await ensureBookIndexes(db);
   await ensureBalanceIndexes(db);
   await ensureAuditChainIndexes(db);

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import type { PositionActivity } from '../ledger/activity-cross-check';
 import type { TransactionDocument } from './transactions';
 import { upsertMany } from './upsert';
 
@@ -7,26 +8,45 @@ export const WINDOW_RECORDS = 'window_records';
 /** What matching and the activity cross-check read of a broker record. */
 export type WindowRecord = Pick<TransactionDocument, 'key' | 'reference' | 'transactionType' | 'bookedAtMs' | 'amountMinor' | 'currency' | 'dealId'> & { epic?: string };
 
+/** What one window of a run keeps for the run's later steps, by kind. */
+export interface WindowRowKinds {
+  /** Its broker records (from `/history/transactions`). */
+  records: WindowRecord;
+  /** The activity feed's POSITION rows (from `/history/activity`), for the cross-check. */
+  positions: PositionActivity;
+}
+
+export type WindowRowKind = keyof WindowRowKinds;
+
 /**
- * The records one window of a run read, in chunks, oldest first. A run's later steps read their
- * windows' chunks by id instead of querying the month out of `transactions`: a query by id is
- * the one the embedded database answers without decoding the whole collection, and the run's
- * matching is then over exactly what it ingested.
+ * The rows one window of a run read, in chunks, oldest first. A run's later steps read their
+ * windows' chunks by id instead of querying the month out of a collection: a query by id is the
+ * one the embedded database answers without decoding the whole collection, and the run's checks
+ * are then over exactly what it read.
  */
-export interface WindowRecordsDocument {
+export interface WindowRowsDocument<Kind extends WindowRowKind = WindowRowKind> {
   _id: string;
   runId: string;
   windowIndex: number;
+  kind: Kind;
   chunk: number;
   chunks: number;
-  records: WindowRecord[];
+  rows: Array<WindowRowKinds[Kind]>;
 }
 
 /** Far below the 16 MB document limit even for records with long references. */
-const RECORDS_PER_CHUNK = 5_000;
+const ROWS_PER_CHUNK = 5_000;
 
-function chunkId(runId: string, windowIndex: number, chunk: number): string {
-  return `${runId}:${windowIndex}:${chunk}`;
+function chunkId(runId: string, windowIndex: number, kind: WindowRowKind, chunk: number): string {
+  return `${runId}:${windowIndex}:${kind}:${chunk}`;
+}
+
+function timeOf(row: WindowRecord | PositionActivity): number {
+  return 'bookedAtMs' in row ? row.bookedAtMs : row.atMs;
+}
+
+function tieBreakOf(row: WindowRecord | PositionActivity): string {
+  return 'key' in row ? row.key : `${row.dealId}:${row.source}:${row.status}`;
 }
 
 export function toWindowRecord(tx: TransactionDocument): WindowRecord {
@@ -42,29 +62,30 @@ export function toWindowRecord(tx: TransactionDocument): WindowRecord {
   };
 }
 
-export async function saveWindowRecords(db: Db, runId: string, windowIndex: number, records: readonly WindowRecord[]): Promise<void> {
-  const ordered = [...records].sort((a, b) => a.bookedAtMs - b.bookedAtMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const chunks = Math.max(1, Math.ceil(ordered.length / RECORDS_PER_CHUNK));
+export async function saveWindowRows<Kind extends WindowRowKind>(db: Db, runId: string, windowIndex: number, kind: Kind, rows: ReadonlyArray<WindowRowKinds[Kind]>): Promise<void> {
+  const ordered = [...rows].sort((a, b) => timeOf(a) - timeOf(b) || (tieBreakOf(a) < tieBreakOf(b) ? -1 : tieBreakOf(a) > tieBreakOf(b) ? 1 : 0));
+  const chunks = Math.max(1, Math.ceil(ordered.length / ROWS_PER_CHUNK));
   const documents = Array.from({ length: chunks }, (_, chunk) => ({
-    _id: chunkId(runId, windowIndex, chunk),
+    _id: chunkId(runId, windowIndex, kind, chunk),
     runId,
     windowIndex,
+    kind,
     chunk,
     chunks,
-    records: ordered.slice(chunk * RECORDS_PER_CHUNK, (chunk + 1) * RECORDS_PER_CHUNK),
+    rows: ordered.slice(chunk * ROWS_PER_CHUNK, (chunk + 1) * ROWS_PER_CHUNK),
   }));
-  await upsertMany(db.collection<WindowRecordsDocument>(WINDOW_RECORDS), documents);
+  await upsertMany(db.collection<WindowRowsDocument<Kind>>(WINDOW_RECORDS), documents);
 }
 
-/** The records of the given windows of a run, window by window, each window oldest first. */
-export async function* windowRecords(db: Db, runId: string, windowIndexes: readonly number[]): AsyncGenerator<WindowRecord> {
-  const collection = db.collection<WindowRecordsDocument>(WINDOW_RECORDS);
+/** The rows of one kind the given windows of a run kept, window by window, each window oldest first. */
+export async function* windowRows<Kind extends WindowRowKind>(db: Db, runId: string, windowIndexes: readonly number[], kind: Kind): AsyncGenerator<WindowRowKinds[Kind]> {
+  const collection = db.collection<WindowRowsDocument<Kind>>(WINDOW_RECORDS);
   for (const windowIndex of windowIndexes) {
     for (let chunk = 0, chunks = 1; chunk < chunks; chunk++) {
-      const document = await collection.findOne({ _id: chunkId(runId, windowIndex, chunk) });
-      if (!document) throw new Error(`window ${windowIndex} of run ${runId} has no stored records (chunk ${chunk}): was it ingested by this version?`);
+      const document = await collection.findOne({ _id: chunkId(runId, windowIndex, kind, chunk) });
+      if (!document) throw new Error(`window ${windowIndex} of run ${runId} kept no ${kind} (chunk ${chunk}): was it ingested by this version?`);
       chunks = document.chunks;
-      yield* document.records;
+      yield* document.rows;
     }
   }
 }

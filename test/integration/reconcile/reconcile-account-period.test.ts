@@ -75,9 +75,10 @@ describe('reconcileAccountPeriod on the real Temporal server, the real database 
     });
     const summary = await handle.result();
 
-    // 31 days; for the cross-check the activity feed's 7-day look-back (7 windows) and the second
-    // before and after the month; the closing snapshot's bridge (1 February 00:00 to 00:02).
-    assert.equal(summary.ingest.windows, 31 + 7 + 2 + 1);
+    // 31 days; for the cross-check the transactions of the second before and after the month, and
+    // the activity feed a day at a time from 7 days before to 1 s after it (38 days and 1 s); the
+    // closing snapshot's bridge (1 February 00:00 to 00:02).
+    assert.equal(summary.ingest.windows, 31 + 2 + 39 + 1);
     assert.equal(summary.ingest.bridgeWindows, 1);
     assert.equal(summary.ingest.rows, truth.length);
     const feedSpan = crossCheckSpan(JANUARY);
