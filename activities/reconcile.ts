@@ -91,6 +91,22 @@ export interface ReconcileResult {
 
 const BATCH = 5_000;
 
+function* mapLazily<T, U>(items: readonly T[], map: (item: T) => U): Generator<U> {
+  for (const item of items) yield map(item);
+}
+
+/** SHA-256 of `{"m":[…match ids],"e":[…exception ids]}` as JSON, fed piece by piece (no month-sized string). */
+function decisionsDigest(matchIds: readonly string[], exceptionIds: readonly string[]): string {
+  const hash = createHash('sha256');
+  const list = (ids: readonly string[]) => ids.forEach((id, i) => hash.update(`${i > 0 ? ',' : ''}${JSON.stringify(id)}`));
+  hash.update('{"m":[');
+  list(matchIds);
+  hash.update('],"e":[');
+  list(exceptionIds);
+  hash.update(']}');
+  return hash.digest('hex');
+}
+
 /**
  * With a `types` filter, the book entries that belong to it: those that reference one of the
  * selected broker records, and unreferenced funding lines when SWAP is selected (they match daily
@@ -104,6 +120,24 @@ function bookEntryInScope(broker: readonly BrokerRecord[], types: readonly strin
 }
 
 export function createReconcileActivities(deps: ActivityDeps) {
+  /** The period's broker records matched against its book lines; both lists are released on return. */
+  async function matchPeriod(input: PeriodInput) {
+    const broker: BrokerRecord[] = [];
+    for await (const tx of windowRows(deps.db, input.runId, input.windowIndexes, 'records')) {
+      if (broker.length % BATCH === 0) heartbeat({ brokerRecords: broker.length });
+      broker.push({ key: tx.key, reference: tx.reference, transactionType: tx.transactionType, bookedAtMs: tx.bookedAtMs, amountMinor: BigInt(tx.amountMinor), currency: tx.currency, ...(tx.dealId ? { dealId: tx.dealId } : {}) });
+    }
+    const book: BookEntry[] = [];
+    const inScope = bookEntryInScope(broker, input.types);
+    for await (const entry of bookEntriesBetween(deps.db, input.accountId, input.fromMs, input.toMs)) {
+      if (book.length % BATCH === 0) heartbeat({ bookEntries: book.length });
+      if (!inScope(entry)) continue;
+      book.push({ entryId: entry.entryId, bookedAtMs: entry.bookedAt.getTime(), category: entry.category, amountMinor: BigInt(entry.amountMinor), currency: entry.currency, brokerReferences: entry.brokerReferences });
+    }
+    heartbeat({ brokerRecords: broker.length, bookEntries: book.length });
+    return { result: matchRecords(broker, book, DEFAULT_MATCHING_RULES), brokerRecords: broker.length, bookEntries: book.length };
+  }
+
   return {
     /** The period's windows in the account's time zone (luxon cannot run inside workflows). */
     async planPeriod(input: PlanPeriodInput): Promise<PeriodPlan> {
@@ -132,38 +166,25 @@ export function createReconcileActivities(deps: ActivityDeps) {
 
     /** Matches the period's broker records against the company's books and stores every match and exception. */
     async reconcilePeriod(input: PeriodInput): Promise<ReconcileResult> {
-      const broker: BrokerRecord[] = [];
-      for await (const tx of windowRows(deps.db, input.runId, input.windowIndexes, 'records')) {
-        if (broker.length % BATCH === 0) heartbeat({ brokerRecords: broker.length });
-        broker.push({ key: tx.key, reference: tx.reference, transactionType: tx.transactionType, bookedAtMs: tx.bookedAtMs, amountMinor: BigInt(tx.amountMinor), currency: tx.currency, ...(tx.dealId ? { dealId: tx.dealId } : {}) });
-      }
-      const book: BookEntry[] = [];
-      const inScope = bookEntryInScope(broker, input.types);
-      for await (const entry of bookEntriesBetween(deps.db, input.accountId, input.fromMs, input.toMs)) {
-        if (book.length % BATCH === 0) heartbeat({ bookEntries: book.length });
-        if (!inScope(entry)) continue;
-        book.push({ entryId: entry.entryId, bookedAtMs: entry.bookedAt.getTime(), category: entry.category, amountMinor: BigInt(entry.amountMinor), currency: entry.currency, brokerReferences: entry.brokerReferences });
-      }
-      heartbeat({ brokerRecords: broker.length, bookEntries: book.length });
-      const result = matchRecords(broker, book, DEFAULT_MATCHING_RULES);
-
+      const { result, brokerRecords, bookEntries } = await matchPeriod(input);
       const tag = { runId: input.runId, accountId: input.accountId };
-      const matches: MatchDocument[] = result.matches.map((m) => ({ ...m, ...tag, _id: `${input.runId}:${m.matchId}`, differenceMinor: m.differenceMinor.toString() }));
-      const exceptions: ExceptionDocument[] = result.exceptions.map((e) => ({ ...e, ...tag, _id: `${input.runId}:${e.exceptionId}`, differenceMinor: e.differenceMinor?.toString() }));
+      // Documents are made as they are written, a batch at a time: the month's matches are not held twice.
+      const matches = mapLazily(result.matches, (m): MatchDocument => ({ ...m, ...tag, _id: `${input.runId}:${m.matchId}`, differenceMinor: m.differenceMinor.toString() }));
+      const exceptions = mapLazily(result.exceptions, (e): ExceptionDocument => ({ ...e, ...tag, _id: `${input.runId}:${e.exceptionId}`, differenceMinor: e.differenceMinor?.toString() }));
       if (!input.dryRun) await saveMatching(deps.db, matches, exceptions);
 
       const exceptionsByKind: Record<string, number> = {};
       for (const e of result.exceptions) exceptionsByKind[e.kind] = (exceptionsByKind[e.kind] ?? 0) + 1;
       return {
-        brokerRecords: broker.length,
-        bookEntries: book.length,
+        brokerRecords,
+        bookEntries,
         matches: result.matches.length,
         matchedBrokerRecords: result.stats.matchedBrokerRecords,
         exceptions: result.exceptions.length,
         exceptionsByKind,
         rulesVersion: result.rulesVersion,
         // Over what was decided, not where it is stored: equal for re-runs of the same data.
-        digest: createHash('sha256').update(JSON.stringify({ m: result.matches.map((m) => m.matchId), e: result.exceptions.map((e) => e.exceptionId) })).digest('hex'),
+        digest: decisionsDigest(result.matches.map((m) => m.matchId), result.exceptions.map((e) => e.exceptionId)),
       };
     },
 

@@ -7,6 +7,7 @@
  * - `direct`: the workflow's activities called in the workflow's order, no Temporal; prints
  *   `{ seconds, stages, stagePeakRssMb, peakRssMb }`. The gap between the two is what Temporal costs.
  *
+ * Both run with the worker's heap budget (workers/heap-budget.ts), as `recon worker` does.
  */
 import { randomUUID } from 'node:crypto';
 import { createActivities, type Activities, type IngestCounts, type IngestWindowResult } from '../activities';
@@ -15,6 +16,7 @@ import { createLogger } from '../lib/log';
 import { ensureIndexes } from '../lib/store/indexes';
 import { connectMongo } from '../lib/store/mongo';
 import { workflowBundle } from '../workers/bundle';
+import { relaunchWithHeapBudget } from '../workers/heap-budget';
 import { createReconWorker } from '../workers/recon-worker';
 import { installTemporalRuntime } from '../workers/runtime';
 import { childArgs, onStopSignal, peakRssMb, report } from './children';
@@ -36,6 +38,9 @@ const WINDOWS_IN_FLIGHT = 8;
 const RSS_SAMPLE_MS = 200;
 
 async function main(): Promise<void> {
+  // With the heap budget `recon worker` runs with (RECON_WORKER_HEAP_MB): what users run is what
+  // is measured. The relaunched process is the one that reports, its peak RSS its own.
+  if (relaunchWithHeapBudget()) return;
   const args = childArgs<PipelineChildArgs>();
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
   const mongo = await connectMongo(args.mongoUri, args.database);
@@ -102,10 +107,13 @@ async function runDirect(a: Activities, input: { accountId: string; period: stri
   await timed('captureBalanceSnapshot', () => a.captureBalanceSnapshot({ accountId, takenBy: runId }));
   const rollPlan = await a.planRollForward({ accountId, fromMs: plan.startMs, toMs: plan.endMs });
   const bridgeWindows = rollPlan.bridgeWindows.map((w, i) => ({ index: plan.windows.length + i, ...w, reads: ['transactions' as const], post: false }));
-  const windows = [...plan.windows, ...bridgeWindows];
-  const results: IngestWindowResult[] = new Array(windows.length);
-  // Each window posts what it reads: ingesting includes posting the ledger.
-  await timed('ingestWindow (all windows)', async () => {
+  // As the workflow: transactions first (each window posts what it reads), then the activity
+  // feed's windows while the reconciliation, the roll-forward and then the cross-check run.
+  const all = [...plan.windows, ...bridgeWindows];
+  const transactionWindows = all.filter((w) => w.reads.includes('transactions'));
+  const feedWindows = all.filter((w) => !w.reads.includes('transactions'));
+  const ingestAll = async (windows: typeof all): Promise<IngestWindowResult[]> => {
+    const results: IngestWindowResult[] = new Array(windows.length);
     const slice = async (from: number, to: number) => {
       let next = from;
       const lane = async () => {
@@ -120,19 +128,26 @@ async function runDirect(a: Activities, input: { accountId: string; period: stri
     const slices: Array<Promise<void>> = [];
     for (let from = 0; from < windows.length; from += WINDOWS_PER_CHILD) slices.push(slice(from, Math.min(from + WINDOWS_PER_CHILD, windows.length)));
     await Promise.all(slices);
-  });
-  const ingest = ingestTotals(results);
+    return results;
+  };
+  const transactionResults = await timed('ingestWindow (transactions)', () => ingestAll(transactionWindows));
+  const indexesOf = (read: string) => plan.windows.filter((w) => w.reads.includes(read as 'transactions')).map((w) => w.index);
   const windowIndexes = plan.windows.filter((w) => w.purpose === 'period').map((w) => w.index);
-  const tradeWindowIndexes = plan.windows.filter((w) => w.reads.includes('transactions')).map((w) => w.index);
   const period = { runId, accountId, fromMs: plan.startMs, toMs: plan.endMs, windowIndexes, dryRun: false };
-  const ledger = { posted: ingest.posted, quarantined: ingest.postingQuarantined, ruleVersions: [...new Set(results.flatMap((r) => r.ledger?.ruleVersions ?? []))].sort((x, y) => x - y), digest: '' };
-  const [reconciliation, crossCheck, rollForward] = await timed('reconcile + cross-check + roll-forward', () =>
+  const posted = ingestTotals(transactionResults);
+  const ledger = { posted: posted.posted, quarantined: posted.postingQuarantined, ruleVersions: [...new Set(transactionResults.flatMap((r) => r.ledger?.ruleVersions ?? []))].sort((x, y) => x - y), digest: '' };
+  const [reconciliation, rollForward, [feedResults, crossCheck]] = await timed('reconcile + roll-forward ∥ feed + cross-check', () =>
     Promise.all([
       timed('reconcilePeriod', () => a.reconcilePeriod(period)),
-      timed('crossCheckActivity', () => a.crossCheckActivity({ ...period, tradeWindowIndexes })),
       timed('proveRollForward', () => a.proveRollForward({ ...period, plan: rollPlan })),
+      (async () => {
+        const feedResults = await timed('ingestWindow (activity feed)', () => ingestAll(feedWindows));
+        return [feedResults, await timed('crossCheckActivity', () => a.crossCheckActivity({ ...period, tradeWindowIndexes: indexesOf('transactions'), feedWindowIndexes: indexesOf('positions') }))] as const;
+      })(),
     ]),
   );
+  const results = [...transactionResults, ...feedResults].sort((x, y) => x.windowIndex - y.windowIndex);
+  const ingest = ingestTotals(results);
   const summary = { runId, accountId, period: input.period, timeZone: input.timeZone, dryRun: false, ingest: { ...ingest, bridgeWindows: bridgeWindows.length, digest: '' }, ledger, reconciliation, crossCheck, rollForward };
   const windowDigests = results.map((r) => r.digest);
   const ledgerDigests = results.flatMap((r) => (r.ledger ? [r.ledger.digest] : []));

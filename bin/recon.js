@@ -18,14 +18,25 @@ function tsxAvailable() {
 }
 
 const compiled = path.join(root, 'dist', 'cli', 'main.js');
-let cli;
+// The commands that run a worker start again with its heap budget (RECON_WORKER_HEAP_MB, see
+// workers/heap-budget.ts) before loading the CLI, so this first process stays small.
+const HEAP_BUDGET_COMMANDS = new Set(['worker', 'dev']);
+const command = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+
+function load(sources, compiledFile) {
+  return useSources ? require(sources) : require(compiledFile);
+}
+
+let useSources;
 if (fs.existsSync(source) && tsxAvailable()) {
   require(require.resolve('tsx/cjs/api', { paths: [root] })).register();
-  cli = require(source);
+  useSources = true;
 } else if (fs.existsSync(compiled)) {
-  cli = require(compiled);
+  useSources = false;
 } else {
   console.error(`recon: dependencies are not installed. Run \`npm ci\` in ${root} first.`);
   process.exit(1);
 }
-cli.main(process.argv);
+const relaunched =
+  HEAP_BUDGET_COMMANDS.has(command) && load(path.join(root, 'workers', 'heap-budget.ts'), path.join(root, 'dist', 'workers', 'heap-budget.js')).relaunchWithHeapBudget();
+if (!relaunched) load(source, compiled).main(process.argv);

@@ -5,6 +5,7 @@ import { ensureNamespace } from '../lib/temporal/namespace';
 import { connectMongo } from '../lib/store/mongo';
 import { workflowBundle } from './bundle';
 import { capitalClientsFor } from './capital';
+import { relaunchWithHeapBudget, reportHeapBudget } from './heap-budget';
 import { createReconWorker } from './recon-worker';
 import { runWorkerUntilSignal } from './run';
 import { installTemporalRuntime } from './runtime';
@@ -17,10 +18,12 @@ export async function runReconWorker(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.log.level });
   setRootLogger(log);
-  installTemporalRuntime(log);
+  // Checked before the Temporal runtime starts: its threads would keep the process from exiting.
   if (!config.temporal.address || !config.mongo.uri) {
     throw new Error('The worker needs TEMPORAL_ADDRESS and MONGODB_URI (or run `recon dev`, which starts a worker with the embedded stack).');
   }
+  reportHeapBudget(log, config.worker.heapMb);
+  installTemporalRuntime(log);
   await prepareNamespace(config.temporal.address, config.temporal.namespace, log);
   const mongo = await connectMongo(config.mongo.uri, config.mongo.database);
   const bundle = await workflowBundle(config.cacheDir, log);
@@ -52,7 +55,8 @@ async function prepareNamespace(address: string, namespace: string, log: Logger)
   }
 }
 
-if (require.main === module) {
+// Started as `node dist/workers/main.js` (not through bin/recon.js): apply the budget here.
+if (require.main === module && !relaunchWithHeapBudget()) {
   runReconWorker().catch((error: unknown) => {
     console.error((error as Error).message);
     process.exit(1);

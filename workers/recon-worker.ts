@@ -24,6 +24,9 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
+/** Enough for one run's busiest stage (8 windows in flight in each of two ingest slices). */
+export const MAX_CONCURRENT_ACTIVITIES = 16;
+
 /** The worker of the `recon` task queue: reconciliation workflows and their activities. */
 export async function createReconWorker(options: ReconWorkerOptions): Promise<RunningWorker> {
   await ensureIndexes(options.db);
@@ -35,6 +38,9 @@ export async function createReconWorker(options: ReconWorkerOptions): Promise<Ru
       taskQueue: options.taskQueue,
       workflowBundle: options.bundle,
       activities: createActivities({ db: options.db, log: options.log.child({ component: 'activity' }), capitalFor: options.capitalFor, statements: options.statements }),
+      // Activities read a month at a time: bound how many hold one at once, so the heap budget
+      // (RECON_WORKER_HEAP_MB) holds. One run needs 8 ingest windows + 3 side by side; others queue.
+      maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
       shutdownGraceTime: '5 seconds',
       shutdownForceTime: '15 seconds',
     });

@@ -134,8 +134,9 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
         return [feedTotals, await crossCheckActivity({ ...period, tradeWindowIndexes: indexesOf(plan.windows, 'transactions'), feedWindowIndexes: indexesOf(plan.windows, 'positions') })] as const;
       })(),
     ]);
-    // The transaction windows' digests, then the feed's: the same order on every run.
-    const ingest = addTotals(transactionTotals, feedTotals);
+    // The windows' digests in window order (the trace recomputes the ingest digest that way).
+    const byIndex = [...transactionWindows.map((w, i) => ({ index: w.index, digest: transactionTotals.digests[i] as string })), ...feedWindows.map((w, i) => ({ index: w.index, digest: feedTotals.digests[i] as string }))];
+    const ingest = { ...addTotals(transactionTotals, feedTotals), digests: byIndex.sort((a, b) => a.index - b.index).map((w) => w.digest) };
 
     const rollForwardExceptions = rollForward.status === 'PROVEN' ? 0 : 1;
     const exceptionCount =

@@ -33,6 +33,13 @@ export class StatementDataError extends Error {
 }
 
 const SCALE_DEFAULT = 2;
+/**
+ * Documents per batch of the line cursors: memory holds one batch per cursor, whatever the size
+ * of the month (the server's own default is up to 16 MB of documents per batch).
+ */
+const CURSOR_BATCH = 1_000;
+/** What a statement line shows of a transaction (not its raw digest, minor units or flags). */
+const LINE_FIELDS = { key: 1, bookedAt: 1, bookedAtMs: 1, reference: 1, transactionType: 1, instrument: 1, note: 1, amount: 1, currency: 1 } as const;
 
 /** The account every rule debits when cash comes in: the broker cash account. */
 export function brokerCashAccount(ruleSets: readonly PostingRuleSet[]): string {
@@ -93,7 +100,7 @@ function rollForwardOf(r: RollForwardSummary, scale: number): StatementRollForwa
 
 async function accountTotals(db: Db, accountId: string, fromMs: number, toMs: number, chart: ChartOfAccounts, scale: number): Promise<AccountTotal[]> {
   const sums = new Map<string, { debit: Decimal; credit: Decimal }>();
-  const cursor = db.collection<LedgerEntryDocument>(LEDGER_ENTRIES).find({ accountId, bookedAtMs: { $gte: fromMs, $lt: toMs } }, { projection: { lines: 1 } });
+  const cursor = db.collection<LedgerEntryDocument>(LEDGER_ENTRIES).find({ accountId, bookedAtMs: { $gte: fromMs, $lt: toMs } }, { projection: { lines: 1 }, batchSize: CURSOR_BATCH });
   for await (const entry of cursor) {
     for (const line of entry.lines) {
       const sum = sums.get(line.account) ?? { debit: new Decimal(0), credit: new Decimal(0) };
@@ -135,7 +142,7 @@ export async function loadStatement(db: Db, options: LoadStatementOptions): Prom
   let lineCount = 0;
   let currency: string | undefined;
   let scale = SCALE_DEFAULT;
-  for await (const tx of transactions.find(inPeriod, { projection: { transactionType: 1, amount: 1, rawSha256: 1, baseCurrency: 1, scale: 1 } }).sort(order)) {
+  for await (const tx of transactions.find(inPeriod, { projection: { transactionType: 1, amount: 1, rawSha256: 1, baseCurrency: 1, scale: 1 }, batchSize: CURSOR_BATCH }).sort(order)) {
     lineCount++;
     rawDigest.update(`${tx.rawSha256}\n`);
     currency ??= tx.baseCurrency;
@@ -192,10 +199,10 @@ export async function loadStatement(db: Db, options: LoadStatementOptions): Prom
     let running = toDecimal(rollForward.opening);
     let line = 0;
     // Ledger entries share the transactions' keys and order: one merge join, no lookups.
-    const entries = db.collection<LedgerEntryDocument>(LEDGER_ENTRIES).find(inPeriod, { projection: { lines: 1, bookedAtMs: 1 } }).sort(order);
+    const entries = db.collection<LedgerEntryDocument>(LEDGER_ENTRIES).find(inPeriod, { projection: { lines: 1, bookedAtMs: 1 }, batchSize: CURSOR_BATCH }).sort(order);
     let entry = await entries.next();
     try {
-      for await (const tx of transactions.find(inPeriod).sort(order)) {
+      for await (const tx of transactions.find(inPeriod, { projection: LINE_FIELDS, batchSize: CURSOR_BATCH }).sort(order)) {
         while (entry && (entry.bookedAtMs < tx.bookedAtMs || (entry.bookedAtMs === tx.bookedAtMs && entry._id < tx._id))) entry = await entries.next();
         const posted = entry?._id === tx._id ? entry : undefined;
         running = running.plus(tx.amount);

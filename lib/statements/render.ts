@@ -16,7 +16,7 @@ import { STATEMENT_FORMATS, type FormatOptions, type StatementFormat } from './f
 import { loadStatement } from './load';
 import type { Statement, StatementSource } from './model';
 import { withSharedLines } from './tee';
-import { buildTrace, sha256Of, TRACE_FILE } from './trace';
+import { sha256Of, TRACE_FILE, writeTrace } from './trace';
 
 export interface RenderOptions {
   runId: string;
@@ -138,10 +138,8 @@ export async function renderRunStatements(db: Db, options: RenderOptions): Promi
   const linesSha256 = outputs.pop() as string;
   const artifacts = (outputs as Artifact[][]).flat();
   if (recorded) assertSameBytes(artifacts, recorded.artifacts);
-  const trace = await buildTrace(db, { runId: options.runId, temporalRunId, codeVersion, statement: source.statement, linesSha256, artifacts: recorded?.artifacts ?? artifacts, chain: { accountId: run.accountId, recordId, prevHash: chainHead } });
-  const traceArtifact = await writeArtifact(dir, TRACE_FILE, async (out) => {
-    out.end(`${JSON.stringify(trace, null, 2)}\n`);
-  });
+  const traceInput = { runId: options.runId, temporalRunId, codeVersion, statement: source.statement, linesSha256, artifacts: recorded?.artifacts ?? artifacts, chain: { accountId: run.accountId, recordId, prevHash: chainHead } };
+  const traceArtifact = await writeArtifact(dir, TRACE_FILE, (out) => writeTrace(db, traceInput, out));
 
   if (recorded) assertSameBytes([traceArtifact], [recorded.trace]);
   const record: StatementsRecord = {

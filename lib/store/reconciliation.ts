@@ -43,12 +43,12 @@ export async function saveLedgerEntries(db: Db, entries: LedgerEntryDocument[], 
   };
 }
 
-export async function saveMatching(db: Db, matches: MatchDocument[], exceptions: ExceptionDocument[]): Promise<void> {
+export async function saveMatching(db: Db, matches: Iterable<MatchDocument>, exceptions: Iterable<ExceptionDocument>): Promise<void> {
   await upsertMany(db.collection<MatchDocument>(MATCHES), matches);
   await saveExceptions(db, exceptions);
 }
 
-export async function saveExceptions(db: Db, exceptions: ExceptionDocument[]): Promise<void> {
+export async function saveExceptions(db: Db, exceptions: Iterable<ExceptionDocument>): Promise<void> {
   await upsertMany(db.collection<ExceptionDocument>(EXCEPTIONS), exceptions);
 }
 

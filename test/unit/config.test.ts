@@ -64,9 +64,15 @@ describe('configuration from environment variables and an optional file', () => 
     assert.deepEqual(secretValues(config).sort(), ['hunter2!', 'key-123456']);
   });
 
+  test('a worker heap budget below 128 MB (other than 0, no budget) is refused', () => {
+    assert.throws(() => loadConfig({ ...HOME, RECON_WORKER_HEAP_MB: '64' }), /RECON_WORKER_HEAP_MB/);
+    assert.equal(loadConfig({ ...HOME, RECON_WORKER_HEAP_MB: '0' }).worker.heapMb, 0);
+    assert.equal(loadConfig({ ...HOME }).worker.heapMb, 320);
+  });
+
   test('every documented variable maps to a field of the schema', () => {
     for (const variable of ENV_VARS) {
-      const value = variable.path.join('.') === 'capital.baseUrl' ? 'https://example.test' : variable.name === 'CAPITAL_ENV' ? 'live' : variable.name === 'LOG_LEVEL' ? 'warn' : variable.name.endsWith('PORT') ? '1234' : 'x1';
+      const value = variable.path.join('.') === 'capital.baseUrl' ? 'https://example.test' : variable.name === 'CAPITAL_ENV' ? 'live' : variable.name === 'LOG_LEVEL' ? 'warn' : variable.name.endsWith('PORT') || variable.name.endsWith('_MB') ? '1234' : 'x1';
       const config = loadConfig({ ...HOME, [variable.name]: value }) as unknown as Record<string, Record<string, unknown>>;
       const [section, key] = variable.path;
       const actual = key === undefined ? config[section] : config[section]?.[key];
