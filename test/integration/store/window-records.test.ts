@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { MongoHandle } from '../../../lib/store/mongo';
+import { saveWindowRows, windowRows, type WindowRecord } from '../../../lib/store/window-records';
+import { openTestDatabase, testStack } from '../../helpers/stack';
+
+let mongo: MongoHandle;
+
+before(async () => {
+  mongo = await openTestDatabase(testStack(), 'window_rows');
+});
+
+after(async () => {
+  await mongo?.close();
+});
+
+function record(i: number): WindowRecord {
+  // Written newest first, with ties on the instant, to see the stored order is the reading order.
+  return { key: `capital:acc:ref-${String(i).padStart(6, '0')}:TRADE:0`, reference: `ref-${i}`, transactionType: 'TRADE', bookedAtMs: 1_735_689_600_000 + Math.floor((12_345 - i) / 2) * 1000, amountMinor: String(i - 6_000), currency: 'USD', ...(i % 3 === 0 ? { dealId: `deal-${i}` } : {}) };
+}
+
+test("a window's rows come back in time order across chunks, exactly as written, and windows in the order asked", async () => {
+  const many = Array.from({ length: 12_345 }, (_, i) => record(i));
+  await saveWindowRows(mongo.db, 'run-1', 4, 'records', many);
+  await saveWindowRows(mongo.db, 'run-1', 5, 'records', [record(99_999)]);
+  await saveWindowRows(mongo.db, 'run-1', 6, 'records', []);
+  const chunks = await mongo.db.collection('window_records').countDocuments({ runId: 'run-1', windowIndex: 4 });
+  assert.equal(chunks, 3, '12,345 rows in chunks of 5,000');
+
+  const read: WindowRecord[] = [];
+  for await (const row of windowRows(mongo.db, 'run-1', [4, 6, 5], 'records')) read.push(row);
+  assert.equal(read.length, 12_346);
+  const expected = [...many].sort((a, b) => a.bookedAtMs - b.bookedAtMs || (a.key < b.key ? -1 : 1));
+  assert.deepEqual(read.slice(0, 12_345), expected);
+  assert.deepEqual(read[12_345], record(99_999));
+});
+
+test('a window the run never kept is an error that says so, not an empty month', async () => {
+  await assert.rejects(async () => {
+    for await (const _row of windowRows(mongo.db, 'run-1', [4, 7], 'records')) void _row;
+  }, /window 7 of run run-1 kept no records/);
+});
+
+test('writing the same window again leaves one copy', async () => {
+  await saveWindowRows(mongo.db, 'run-2', 0, 'positions', [{ dealId: 'd1', epic: 'EURUSD', atMs: 1, source: 'USER', status: 'ACCEPTED' }]);
+  await saveWindowRows(mongo.db, 'run-2', 0, 'positions', [{ dealId: 'd1', epic: 'EURUSD', atMs: 1, source: 'USER', status: 'ACCEPTED' }]);
+  const rows = [];
+  for await (const row of windowRows(mongo.db, 'run-2', [0], 'positions')) rows.push(row);
+  assert.equal(rows.length, 1);
+});
