@@ -44,7 +44,7 @@ export const configSchema = z.object({
   }),
   worker: z.object({
     /** V8 heap (old space) of the worker process in MB; 0 = V8's own default. See workers/heap-budget.ts. */
-    heapMb: z.coerce.number().int().refine((mb) => mb === 0 || mb >= 128, '0 (no budget) or at least 128').default(320),
+    heapMb: z.coerce.number().int().refine((mb) => mb === 0 || mb >= 128, '0 (no budget) or at least 128').default(256),
   }),
   api: z.object({
     host: z.string().trim().min(1).default('127.0.0.1'),
@@ -80,7 +80,7 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: Path; description: st
   { name: 'RECON_API_HOST', path: ['api', 'host'], description: 'interface `recon api` listens on (default 127.0.0.1)' },
   { name: 'RECON_API_PORT', path: ['api', 'port'], description: 'port of `recon api` (default 8088)' },
   { name: 'RECON_API_TOKENS', path: ['api', 'tokens'], description: 'API bearer tokens: name:token:scope+scope, comma-separated (see api/README.md)', secret: true },
-  { name: 'RECON_WORKER_HEAP_MB', path: ['worker', 'heapMb'], description: 'heap budget of `recon worker` and `recon dev` in MB (--max-old-space-size; default 320, 0 = V8 default)' },
+  { name: 'RECON_WORKER_HEAP_MB', path: ['worker', 'heapMb'], description: 'heap budget of `recon worker` and `recon dev` in MB (--max-old-space-size; default 256, 0 = V8 default)' },
   { name: 'RECON_CACHE_DIR', path: ['cacheDir'], description: 'where built tools and bundles are cached (default ~/.cache/capital-recon)' },
 ];
 

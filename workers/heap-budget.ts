@@ -12,7 +12,7 @@
  * accounts. Statements need about 65 MB, ingestion about 100 MB. One budget covers one run at a
  * time; runs of several accounts at once need more (or more workers). Temporal's own bounds: the
  * worker runs at most MAX_CONCURRENT_ACTIVITIES activities (recon-worker.ts); the workflow cache
- * keeps the SDK default, which it derives from this same heap limit (about 100 workflows at 320 MB,
+ * keeps the SDK default, which it derives from this same heap limit (about 80 workflows at 256 MB,
  * each small: workflows pass ids and counts, never rows).
  */
 import { spawn } from 'node:child_process';

@@ -67,7 +67,7 @@ describe('configuration from environment variables and an optional file', () => 
   test('a worker heap budget below 128 MB (other than 0, no budget) is refused', () => {
     assert.throws(() => loadConfig({ ...HOME, RECON_WORKER_HEAP_MB: '64' }), /RECON_WORKER_HEAP_MB/);
     assert.equal(loadConfig({ ...HOME, RECON_WORKER_HEAP_MB: '0' }).worker.heapMb, 0);
-    assert.equal(loadConfig({ ...HOME }).worker.heapMb, 320);
+    assert.equal(loadConfig({ ...HOME }).worker.heapMb, 256);
   });
 
   test('every documented variable maps to a field of the schema', () => {
