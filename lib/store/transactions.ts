@@ -80,20 +80,6 @@ export async function saveWindowTrace(db: Db, trace: WindowTraceDocument): Promi
   await upsertMany(db.collection<WindowTraceDocument>(WINDOW_TRACES), [trace]);
 }
 
-/** The fields of a stored record that posting, matching and the roll-forward read. */
-export type PeriodTransaction = Pick<TransactionDocument, 'key' | 'reference' | 'transactionType' | 'bookedAtMs' | 'amount' | 'amountMinor' | 'currency' | 'dealId'>;
-const PERIOD_TRANSACTION_FIELDS = { _id: 0, key: 1, reference: 1, transactionType: 1, bookedAtMs: 1, amount: 1, amountMinor: 1, currency: 1, dealId: 1 } as const;
-
-/**
- * One account's records booked in [fromMs, toMs), oldest first; only `types` when given. A run
- * reads its month several times, so only the fields those reads use travel: less than half of
- * each document for the database to encode and the driver to decode.
- */
-export function transactionsBetween(db: Db, accountId: string, fromMs: number, toMs: number, types?: readonly string[]) {
-  const filter = { accountId, bookedAtMs: { $gte: fromMs, $lt: toMs }, ...(types ? { transactionType: { $in: [...types] } } : {}) };
-  return db.collection<TransactionDocument>(TRANSACTIONS).find(filter).sort({ bookedAtMs: 1, _id: 1 }).project<PeriodTransaction>(PERIOD_TRANSACTION_FIELDS);
-}
-
 /** One account's records booked in any of the ranges (each [fromMs, toMs)), with their instant and amount. */
 export function transactionsInRanges(db: Db, accountId: string, ranges: ReadonlyArray<{ fromMs: number; toMs: number }>) {
   const inAny = ranges.map((r) => ({ bookedAtMs: { $gte: r.fromMs, $lt: r.toMs } }));
