@@ -9,6 +9,8 @@ export interface HistoryFacts {
   payloadBytesMax: number;
   /** Per activity type: seconds from its first scheduling to its last completion (a stage's wall time). */
   stages: Record<string, number>;
+  /** The same spans as epoch ms, to line up with samples taken elsewhere (the worker's RSS). */
+  spans: Record<string, { fromMs: number; toMs: number }>;
   /** Activities that needed more than one attempt: which, how many attempts, and why the last one before failed. */
   retried: string[];
 }
@@ -57,5 +59,5 @@ export async function historyFacts(client: Client, workflowId: string): Promise<
     }
   }
   const stages = Object.fromEntries([...spans].map(([type, span]) => [type, Math.max(0, span.toMs - span.fromMs) / 1000]));
-  return { eventsMax, payloadBytesMax, stages, retried };
+  return { eventsMax, payloadBytesMax, stages, spans: Object.fromEntries(spans), retried };
 }

@@ -52,10 +52,14 @@ async function main(): Promise<void> {
     installTemporalRuntime(log);
     const { worker, close } = await createReconWorker({ ...temporal, bundle: await workflowBundle(args.cacheDir, log), ...deps });
     const running = worker.run();
+    // RSS over time, so the bench can tell which stage (from the run's history) held the peak.
+    const rssSamples: Array<[number, number]> = [];
+    const sampler = setInterval(() => rssSamples.push([Date.now(), Math.round(process.memoryUsage.rss() / 2 ** 20)]), RSS_SAMPLE_MS);
     onStopSignal(async () => {
+      clearInterval(sampler);
       // Reported before shutting down: a worker stopped while its activities still run (a run
       // past its deadline) may not shut down cleanly, and the figure would be lost with it.
-      report({ peakRssMb: peakRssMb() });
+      report({ peakRssMb: peakRssMb(), rssSamples });
       worker.shutdown();
       await running;
       await close();
