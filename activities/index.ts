@@ -1,5 +1,6 @@
 import type { CapitalClient } from '../lib/capital';
 import { loadConfig } from '../lib/config';
+import { createAlertActivities, type AlertWebhook } from './alerts';
 import { createBalanceActivities } from './balances';
 import { createCrossCheckActivities } from './cross-check';
 import type { ActivityDeps } from './deps';
@@ -9,6 +10,8 @@ import { createReconcileActivities } from './reconcile';
 import { createScheduleActivities } from './schedules';
 import { createSelfCheckActivities } from './self-check';
 import { createStatementActivities, type StatementsSettings } from './statements';
+import { createTradingActivities } from './trading';
+import { DEFAULT_TRADING_POLICY, type TradingPolicy } from '../lib/trading/policy';
 
 export type { ActivityDeps } from './deps';
 export type { SelfCheckInput, SelfCheckOutcome } from './self-check';
@@ -16,6 +19,8 @@ export type { AnchorOutcome, CapturedSnapshot, RollForwardPlan, RollForwardStatu
 export type { CrossCheckSummary } from './cross-check';
 export type { StatementsResult, StatementsSettings } from './statements';
 export type { IngestCounts, IngestWindowInput, IngestWindowResult, WindowRead } from './ingest';
+export type { AlertDeliveryResult, AlertWebhook } from './alerts';
+export type { ExposureCaptureResult, OrderPollResult, StoredOrder } from './trading';
 export type { PeriodInput, PeriodPlan, PlanPeriodInput, PostLedgerResult, ReconcileResult } from './reconcile';
 
 export interface ReconActivityDeps extends ActivityDeps {
@@ -23,7 +28,17 @@ export interface ReconActivityDeps extends ActivityDeps {
   capitalFor(accountId: string): CapitalClient;
   /** Default: RECON_STATEMENTS_DIR and RECON_LEGAL_ENTITY from the environment. */
   statements?: StatementsSettings;
+  /** The trading monitors' settings; default: the shipped policy, no webhook, 90 days of exposure. */
+  trading?: TradingSettings;
 }
+
+export interface TradingSettings {
+  policy: TradingPolicy;
+  alertWebhook?: AlertWebhook;
+  exposureRetentionDays: number;
+}
+
+const DEFAULT_TRADING_SETTINGS: TradingSettings = { policy: DEFAULT_TRADING_POLICY, exposureRetentionDays: 90 };
 
 type ActivityFunctions = Record<string, (...args: never[]) => Promise<unknown>>;
 
@@ -42,10 +57,16 @@ export function createActivities(deps: ReconActivityDeps) {
       ...createBalanceActivities(deps),
       ...createCrossCheckActivities(deps),
       ...createStatementActivities({ ...deps, statements: deps.statements ?? loadConfig().statements }),
+      ...createTradingActivities({ ...deps, ...tradingDeps(deps.trading ?? DEFAULT_TRADING_SETTINGS) }),
+      ...createAlertActivities({ ...deps, ...tradingDeps(deps.trading ?? DEFAULT_TRADING_SETTINGS) }),
     }),
     // Local activities: they do not heartbeat.
     ...createScheduleActivities(),
   };
+}
+
+function tradingDeps(settings: TradingSettings) {
+  return { tradingPolicy: settings.policy, exposureRetentionDays: settings.exposureRetentionDays, ...(settings.alertWebhook ? { alertWebhook: settings.alertWebhook } : {}) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

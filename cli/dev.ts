@@ -11,6 +11,7 @@ import { connectTemporalClient } from '../lib/temporal/client';
 import { workflowBundle } from '../workers/bundle';
 import { capitalClientsFor } from '../workers/capital';
 import { createReconWorker } from '../workers/recon-worker';
+import { tradingSettingsFrom } from '../workers/trading-settings';
 import { runWorkerUntilSignal } from '../workers/run';
 import { installTemporalRuntime } from '../workers/runtime';
 
@@ -72,6 +73,7 @@ export async function runDev(options: DevOptions): Promise<void> {
       db: mongo.db,
       log,
       capitalFor: capitalClientsFor(config, log),
+      trading: tradingSettingsFrom(config),
     });
     closeWorker = close;
     if (options.api) api = await startDevApi(config, stack, mongo, options.apiPort, log);

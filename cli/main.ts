@@ -17,6 +17,8 @@ import { runWorker } from './worker';
 import { parseNonNegativeInt, parseNonNegativeNumber, parsePeriod, parsePort, parsePortOrZero, parsePositiveInt, parsePositiveNumber, parseRate, parseTypes } from './parse';
 import { registerScheduleCommands } from './schedule';
 import { registerApiCommand } from './api';
+import { registerMonitorCommands } from './monitor';
+import { registerTradingCommands } from './trading';
 
 const RUN_ID = 'the workflow id of a run, e.g. recon:123456:2025-01 (printed by `recon run`)';
 
@@ -218,6 +220,8 @@ export function buildProgram(): Command {
 
   registerScheduleCommands(program);
   registerApiCommand(program);
+  registerMonitorCommands(program);
+  registerTradingCommands(program);
 
   return program;
 }

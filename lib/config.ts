@@ -52,6 +52,15 @@ export const configSchema = z.object({
     /** `name:token:scope+scope,...`; parsed and checked by api/auth/tokens.ts when the API starts. */
     tokens: optionalText,
   }),
+  trading: z.object({
+    /** Where alerts are POSTed, signed with the secret (lib/trading/alert-signature.ts); unset = kept in MongoDB only. */
+    alertWebhookUrl: z.url().optional(),
+    alertWebhookSecret: optionalText,
+    /** JSON with `governance` and `exposureLimits` (docs/trading-monitor.md); unset = the shipped defaults. */
+    policyFile: optionalText,
+    /** Exposure snapshots older than this are pruned. */
+    exposureRetentionDays: z.coerce.number().int().min(1).max(3650).default(90),
+  }),
   cacheDir: z.string().trim().min(1),
 });
 
@@ -81,6 +90,10 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: Path; description: st
   { name: 'RECON_API_PORT', path: ['api', 'port'], description: 'port of `recon api` (default 8088)' },
   { name: 'RECON_API_TOKENS', path: ['api', 'tokens'], description: 'API bearer tokens: name:token:scope+scope, comma-separated (see api/README.md)', secret: true },
   { name: 'RECON_WORKER_HEAP_MB', path: ['worker', 'heapMb'], description: 'heap budget of `recon worker` and `recon dev` in MB (--max-old-space-size; default 256, 0 = V8 default)' },
+  { name: 'RECON_ALERT_WEBHOOK_URL', path: ['trading', 'alertWebhookUrl'], description: 'URL the trading monitors POST alerts to (signed); unset = alerts stay in MongoDB, the API and the CLI' },
+  { name: 'RECON_ALERT_WEBHOOK_SECRET', path: ['trading', 'alertWebhookSecret'], description: 'HMAC-SHA256 secret signing alert webhooks (required with RECON_ALERT_WEBHOOK_URL)', secret: true },
+  { name: 'RECON_TRADING_POLICY_FILE', path: ['trading', 'policyFile'], description: 'JSON file with the governance policy and exposure limits (default: the shipped ones, docs/trading-monitor.md)' },
+  { name: 'RECON_EXPOSURE_RETENTION_DAYS', path: ['trading', 'exposureRetentionDays'], description: 'days exposure snapshots are kept (default 90)' },
   { name: 'RECON_CACHE_DIR', path: ['cacheDir'], description: 'where built tools and bundles are cached (default ~/.cache/capital-recon)' },
 ];
 
@@ -100,7 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[variable.name];
     if (value !== undefined && value.trim() !== '') setIn(raw, variable.path, value);
   }
-  for (const section of ['log', 'temporal', 'mongo', 'capital', 'statements', 'api', 'worker'] as const) {
+  for (const section of ['log', 'temporal', 'mongo', 'capital', 'statements', 'api', 'worker', 'trading'] as const) {
     setIn(raw, [section], {}, { onlyIfMissing: true });
   }
 
@@ -112,6 +125,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = parsed.data;
   if (config.capital.environment === 'custom' && !config.capital.baseUrl) {
     throw new ConfigError('Invalid configuration:\n  CAPITAL_BASE_URL: required when CAPITAL_ENV=custom');
+  }
+  if (config.trading.alertWebhookUrl && !config.trading.alertWebhookSecret) {
+    throw new ConfigError('Invalid configuration:\n  RECON_ALERT_WEBHOOK_SECRET: required when RECON_ALERT_WEBHOOK_URL is set (deliveries are signed)');
   }
   return config;
 }

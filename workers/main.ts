@@ -8,6 +8,7 @@ import { capitalClientsFor } from './capital';
 import { relaunchWithHeapBudget, reportHeapBudget } from './heap-budget';
 import { createReconWorker } from './recon-worker';
 import { runWorkerUntilSignal } from './run';
+import { tradingSettingsFrom } from './trading-settings';
 import { installTemporalRuntime } from './runtime';
 
 /**
@@ -35,6 +36,7 @@ export async function runReconWorker(): Promise<void> {
     db: mongo.db,
     log,
     capitalFor: capitalClientsFor(config, log),
+    trading: tradingSettingsFrom(config),
   });
   log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'recon worker running');
   await runWorkerUntilSignal(worker, async () => {

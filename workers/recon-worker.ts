@@ -1,7 +1,7 @@
 import { NativeConnection, Worker, type WorkflowBundlePath } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { createActivities } from '../activities';
-import type { StatementsSettings } from '../activities';
+import type { StatementsSettings, TradingSettings } from '../activities';
 import type { CapitalClient } from '../lib/capital';
 import type { Logger } from '../lib/log';
 import { ensureIndexes } from '../lib/store/indexes';
@@ -16,6 +16,8 @@ export interface ReconWorkerOptions {
   capitalFor(accountId: string): CapitalClient;
   /** Where statements are written and whose they are (default: RECON_STATEMENTS_DIR, RECON_LEGAL_ENTITY). */
   statements?: StatementsSettings;
+  /** Policy, alert webhook and retention of the trading monitors (default: the shipped policy, no webhook). */
+  trading?: TradingSettings;
 }
 
 export interface RunningWorker {
@@ -37,7 +39,7 @@ export async function createReconWorker(options: ReconWorkerOptions): Promise<Ru
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       workflowBundle: options.bundle,
-      activities: createActivities({ db: options.db, log: options.log.child({ component: 'activity' }), capitalFor: options.capitalFor, statements: options.statements }),
+      activities: createActivities({ db: options.db, log: options.log.child({ component: 'activity' }), capitalFor: options.capitalFor, statements: options.statements, trading: options.trading }),
       // Activities read a month at a time: bound how many hold one at once, so the heap budget
       // (RECON_WORKER_HEAP_MB) holds. One run needs 8 ingest windows + 3 side by side; others queue.
       maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,

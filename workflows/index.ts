@@ -3,3 +3,4 @@ export { selfCheck } from './self-check';
 export { ingestWindows } from './ingest-windows';
 export { reconcileAccountPeriod } from './reconcile-account-period';
 export { scheduledReconciliation } from './scheduled-reconciliation';
+export { monitorWorkingOrders, snapshotExposure } from './trading-monitors';

@@ -1,6 +1,9 @@
 import type { RouteModule } from '../route';
+import { alertRoutes } from './alerts';
+import { exposureRoutes } from './exposure';
 import { healthRoutes } from './health';
 import { ledgerRoutes } from './ledger';
+import { orderRoutes } from './orders';
 import { runRoutes } from './runs';
 import { statementRoutes } from './statements';
 
@@ -9,4 +12,4 @@ import { statementRoutes } from './statements';
  * (exposure snapshots, market data, the trade-intent webhook) is one more file in this folder
  * exporting a RouteModule, added here, with its scopes added to auth/scopes.ts.
  */
-export const ROUTE_MODULES: readonly RouteModule[] = [healthRoutes, runRoutes, statementRoutes, ledgerRoutes];
+export const ROUTE_MODULES: readonly RouteModule[] = [healthRoutes, runRoutes, statementRoutes, ledgerRoutes, orderRoutes, exposureRoutes, alertRoutes];

@@ -1,16 +1,22 @@
 import type { Db } from 'mongodb';
+import { ensureAlertIndexes } from './alerts';
 import { ensureAuditChainIndexes } from './audit-chain';
 import { ensureBalanceIndexes } from './balances';
 import { ensureBookIndexes } from './books';
+import { ensureExposureIndexes } from './exposure';
+import { ensureOrderIndexes } from './orders';
 import { EXCEPTIONS, LEDGER_ENTRIES, MATCHES } from './reconciliation';
 import { ensureTransactionIndexes } from './transactions';
 
-/** Every index the reconciliation and statement queries rely on (idempotent; workers call it at start). */
+/** Every index the reconciliation, statement and trading-monitor queries rely on (idempotent; workers call it at start). */
 export async function ensureIndexes(db: Db): Promise<void> {
   await ensureTransactionIndexes(db);
   await ensureBookIndexes(db);
   await ensureBalanceIndexes(db);
   await ensureAuditChainIndexes(db);
+  await ensureAlertIndexes(db);
+  await ensureOrderIndexes(db);
+  await ensureExposureIndexes(db);
   await db.collection(MATCHES).createIndex({ runId: 1 });
   await db.collection(EXCEPTIONS).createIndex({ runId: 1 });
   // Statements walk a period's ledger entries in the transactions' order.

@@ -48,6 +48,13 @@ export async function upsertMany<T extends Document & { _id: string }>(collectio
   return counts;
 }
 
+/** Append-only writes: inserts what is new, leaves documents already stored as they are; returns how many were new. */
+export async function insertNewOnly<T extends Document & { _id: string }>(collection: Collection<T>, documents: readonly T[]): Promise<number> {
+  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
+  for (let i = 0; i < documents.length; i += INSERT_BATCH_SIZE) await insertNew(collection, documents.slice(i, i + INSERT_BATCH_SIZE), counts);
+  return counts.inserted;
+}
+
 /** Inserts the batch; returns the ids that were already there. Other write errors are thrown. */
 async function insertNew<T extends Document & { _id: string }>(collection: Collection<T>, batch: T[], counts: UpsertCounts): Promise<Set<string>> {
   try {

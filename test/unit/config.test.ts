@@ -70,10 +70,16 @@ describe('configuration from environment variables and an optional file', () => 
     assert.equal(loadConfig({ ...HOME }).worker.heapMb, 256);
   });
 
+  test('an alert webhook without its signing secret is refused', () => {
+    assert.throws(() => loadConfig({ ...HOME, RECON_ALERT_WEBHOOK_URL: 'https://hooks.example.test/recon' }), /RECON_ALERT_WEBHOOK_SECRET: required/);
+    assert.equal(loadConfig({ ...HOME, RECON_ALERT_WEBHOOK_URL: 'https://hooks.example.test/recon', RECON_ALERT_WEBHOOK_SECRET: 's3cret-value' }).trading.alertWebhookSecret, 's3cret-value');
+  });
+
   test('every documented variable maps to a field of the schema', () => {
     for (const variable of ENV_VARS) {
-      const value = variable.path.join('.') === 'capital.baseUrl' ? 'https://example.test' : variable.name === 'CAPITAL_ENV' ? 'live' : variable.name === 'LOG_LEVEL' ? 'warn' : variable.name.endsWith('PORT') || variable.name.endsWith('_MB') ? '1234' : 'x1';
-      const config = loadConfig({ ...HOME, [variable.name]: value }) as unknown as Record<string, Record<string, unknown>>;
+      const value = variable.name.endsWith('_URL') ? 'https://example.test' : variable.name === 'CAPITAL_ENV' ? 'live' : variable.name === 'LOG_LEVEL' ? 'warn' : /(PORT|_MB|_DAYS)$/.test(variable.name) ? '1234' : 'x1';
+      // A webhook URL needs its signing secret.
+      const config = loadConfig({ ...HOME, RECON_ALERT_WEBHOOK_SECRET: 'x1', [variable.name]: value }) as unknown as Record<string, Record<string, unknown>>;
       const [section, key] = variable.path;
       const actual = key === undefined ? config[section] : config[section]?.[key];
       assert.equal(String(actual), value, variable.name);

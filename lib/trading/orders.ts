@@ -1,0 +1,78 @@
+/**
+ * The door to the working-order pieces: lifecycle, snapshots and their diff, resolution of vanished
+ * orders, intended-vs-executed drift, and governance checks. Pure: no I/O, no logging, no clock.
+ * See README.md (## Orders).
+ */
+export {
+  ORDER_STATES,
+  TERMINAL_STATES,
+  LEGAL_TRANSITIONS,
+  LIFECYCLE_HISTORY_STEPS_MAX,
+  OrderLifecycleError,
+  isTerminal,
+  isLegalTransition,
+  startIntended,
+  startObserved,
+  applyTransition,
+  markMissing,
+  markSeen,
+  type OrderState,
+  type LifecycleStep,
+  type OrderLifecycle,
+  type LifecycleEvent,
+  type IllegalTransition,
+  type IllegalTransitionKind,
+  type TransitionResult,
+} from './order-lifecycle';
+export {
+  SNAPSHOT_ORDERS_MAX,
+  AMENDABLE_FIELDS,
+  IDENTITY_FIELDS,
+  OrderSnapshotError,
+  brokerUtcMs,
+  orderTermsOf,
+  readWorkingOrders,
+  diffSnapshots,
+  classifyAppearance,
+  type OrderTerms,
+  type QuarantinedOrder,
+  type AmendableField,
+  type IdentityField,
+  type TermValue,
+  type FieldChange,
+  type OrderAmendment,
+  type OrderInconsistency,
+  type OrderSnapshotDiff,
+  type OrderSnapshot,
+  type Appearance,
+} from './order-snapshot';
+export {
+  ORDER_EVIDENCE_ITEMS_MAX,
+  WORKING_ORDER_END_BY_STATUS,
+  OrderEvidenceError,
+  indexOrderEvidence,
+  resolveVanishedOrder,
+  rejectionOfIntent,
+  type ResolvedState,
+  type ResolutionRule,
+  type ActivityRef,
+  type ResolutionEvidence,
+  type OrderResolution,
+  type OrderEvidence,
+} from './order-resolution';
+export { levelFromDistance, driftAgainstOrder, driftAgainstPosition, type IntentOrderType, type DecimalInput, type OrderIntentTerms, type DriftField, type Drift } from './order-drift';
+export {
+  DEFAULT_GOVERNANCE_POLICY,
+  GOVERNANCE_RULE,
+  SEVERITY_BY_RULE,
+  GovernancePolicyError,
+  validateGovernancePolicy,
+  checkOrder,
+  checkPosition,
+  type InstrumentType,
+  type TakeProfitPolicy,
+  type GovernancePolicy,
+  type GovernanceRule,
+  type ViolationSeverity,
+  type GovernanceViolation,
+} from './governance';
