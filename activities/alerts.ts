@@ -1,5 +1,5 @@
 import { alertFacts, alertsToDeliver, recordDelivery, type AlertDocument } from '../lib/store/alerts';
-import { SIGNATURE_HEADER, signAlertBody } from '../lib/trading/alert-signature';
+import { SIGNATURE_HEADER, signWebhookBody } from '../lib/trading/webhook-signature';
 import type { ActivityDeps } from './deps';
 import { heartbeat } from './heartbeat';
 
@@ -33,7 +33,7 @@ export function createAlertActivities(deps: AlertDeps) {
     try {
       const response = await fetch(webhook.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signAlertBody(webhook.secret, body, Date.now()), 'x-recon-alert-id': alert._id },
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhookBody(webhook.secret, body, Date.now()), 'x-recon-alert-id': alert._id },
         body,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
@@ -46,7 +46,7 @@ export function createAlertActivities(deps: AlertDeps) {
 
   return {
     /**
-     * Sends the account's pending alerts to the webhook, signed (lib/trading/alert-signature.ts),
+     * Sends the account's pending alerts to the webhook, signed (lib/trading/webhook-signature.ts),
      * each tried a few times; one that still fails stays pending for the next poll. Receivers
      * de-duplicate by `x-recon-alert-id`: a crash between the POST and recording it sends it again.
      */

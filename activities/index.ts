@@ -10,7 +10,9 @@ import { createReconcileActivities } from './reconcile';
 import { createScheduleActivities } from './schedules';
 import { createSelfCheckActivities } from './self-check';
 import { createStatementActivities, type StatementsSettings } from './statements';
+import { createTradeIntentActivities } from './trade-intents';
 import { createTradingActivities } from './trading';
+import type { CapitalEnvironment } from '../lib/capital/environments';
 import { DEFAULT_TRADING_POLICY, type TradingPolicy } from '../lib/trading/policy';
 
 export type { ActivityDeps } from './deps';
@@ -21,6 +23,7 @@ export type { StatementsResult, StatementsSettings } from './statements';
 export type { IngestCounts, IngestWindowInput, IngestWindowResult, WindowRead } from './ingest';
 export type { AlertDeliveryResult, AlertWebhook } from './alerts';
 export type { ExposureCaptureResult, OrderPollResult, StoredOrder } from './trading';
+export type { FoundDeal, IntentResult, PlaceOutcome } from './trade-intents';
 export type { PeriodInput, PeriodPlan, PlanPeriodInput, PostLedgerResult, ReconcileResult } from './reconcile';
 
 export interface ReconActivityDeps extends ActivityDeps {
@@ -36,9 +39,11 @@ export interface TradingSettings {
   policy: TradingPolicy;
   alertWebhook?: AlertWebhook;
   exposureRetentionDays: number;
+  /** Which broker the worker trades with: the intents' demo-only rule refuses `live`. */
+  environment: CapitalEnvironment;
 }
 
-const DEFAULT_TRADING_SETTINGS: TradingSettings = { policy: DEFAULT_TRADING_POLICY, exposureRetentionDays: 90 };
+const DEFAULT_TRADING_SETTINGS: TradingSettings = { policy: DEFAULT_TRADING_POLICY, exposureRetentionDays: 90, environment: 'custom' };
 
 type ActivityFunctions = Record<string, (...args: never[]) => Promise<unknown>>;
 
@@ -59,6 +64,7 @@ export function createActivities(deps: ReconActivityDeps) {
       ...createStatementActivities({ ...deps, statements: deps.statements ?? loadConfig().statements }),
       ...createTradingActivities({ ...deps, ...tradingDeps(deps.trading ?? DEFAULT_TRADING_SETTINGS) }),
       ...createAlertActivities({ ...deps, ...tradingDeps(deps.trading ?? DEFAULT_TRADING_SETTINGS) }),
+      ...createTradeIntentActivities({ ...deps, ...tradingDeps(deps.trading ?? DEFAULT_TRADING_SETTINGS) }),
     }),
     // Local activities: they do not heartbeat.
     ...createScheduleActivities(),
@@ -66,7 +72,7 @@ export function createActivities(deps: ReconActivityDeps) {
 }
 
 function tradingDeps(settings: TradingSettings) {
-  return { tradingPolicy: settings.policy, exposureRetentionDays: settings.exposureRetentionDays, ...(settings.alertWebhook ? { alertWebhook: settings.alertWebhook } : {}) };
+  return { tradingPolicy: settings.policy, intentRisk: settings.policy.intentRisk, environment: settings.environment, exposureRetentionDays: settings.exposureRetentionDays, ...(settings.alertWebhook ? { alertWebhook: settings.alertWebhook } : {}) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,6 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Logger } from '../lib/log';
+import type { CapitalClient } from '../lib/capital';
+import type { CapitalEnvironment } from '../lib/capital/environments';
+import type { IntentRiskPolicy } from '../lib/trading/intent';
+import type { IntentSource } from './auth/intent-sources';
 import type { ApiToken } from './auth/tokens';
 import type { ReadinessCheck } from './readiness';
 
@@ -14,6 +18,17 @@ export interface ApiDeps {
   statementsDir: string;
   tokens: readonly ApiToken[];
   log: Logger;
+  /** The trade-intent webhook; absent = it answers 503 (RECON_INTENT_SOURCES not set). */
+  intents?: IntentWebhookDeps;
   /** What `/readyz` checks; default: Temporal (the namespace answers) and MongoDB (ping). */
   readiness?: readonly ReadinessCheck[];
+}
+
+export interface IntentWebhookDeps {
+  sources: readonly IntentSource[];
+  capitalFor(accountId: string): CapitalClient;
+  risk: IntentRiskPolicy;
+  environment: CapitalEnvironment;
+  /** Chart symbols → epics (TradingView's tickers are not always the broker's epics). */
+  symbols: Readonly<Record<string, string>>;
 }

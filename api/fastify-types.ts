@@ -8,5 +8,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The name of the token that authenticated the request (logged instead of the token). */
     apiClient?: string;
+    /** The body exactly as sent, on routes that verify signatures over it (ApiRoute.rawBody). */
+    rawBody?: string;
   }
 }

@@ -11,7 +11,11 @@ import { createLogger, setRootLogger, type Logger } from '../lib/log';
 import { registerSecret } from '../lib/redact';
 import { connectMongo, type MongoHandle } from '../lib/store/mongo';
 import { connectTemporalClient } from '../lib/temporal/client';
+import { capitalClientsFor } from '../workers/capital';
+import { tradingSettingsFrom } from '../workers/trading-settings';
+import { IntentSourceConfigError, parseIntentSources } from './auth/intent-sources';
 import { parseTokenSpec, TokenConfigError, tokenValues, type ApiToken } from './auth/tokens';
+import type { IntentWebhookDeps } from './deps';
 import { buildApi } from './server';
 
 export interface ApiOptions {
@@ -29,6 +33,8 @@ export interface ApiServerSettings {
   temporal: Client;
   db: Db;
   log: Logger;
+  /** The trade-intent webhook's sources and broker access; absent = the webhook answers 503. */
+  intents?: IntentWebhookDeps;
 }
 
 export interface RunningApi {
@@ -52,8 +58,8 @@ const directConnectors: ApiConnectors = {
 };
 
 export async function startApiServer(settings: ApiServerSettings): Promise<RunningApi> {
-  const { temporal, db, taskQueue, statementsDir, tokens, log } = settings;
-  const app = buildApi({ temporal, taskQueue, db, statementsDir, tokens, log: log.child({ component: 'api' }) });
+  const { temporal, db, taskQueue, statementsDir, tokens, log, intents } = settings;
+  const app = buildApi({ temporal, taskQueue, db, statementsDir, tokens, log: log.child({ component: 'api' }), ...(intents ? { intents } : {}) });
   try {
     const url = await app.listen({ host: settings.host, port: settings.port });
     return { url, close: () => app.close() };
@@ -81,7 +87,8 @@ export async function runApi(options: ApiOptions, connect: ApiConnectors = direc
   };
   let api: RunningApi;
   try {
-    api = await startApiServer({ host: options.host ?? config.api.host, port: options.port ?? config.api.port, tokens, taskQueue: config.temporal.taskQueue, statementsDir: config.statements.dir, temporal, db: mongo.db, log });
+    const intents = intentWebhookFrom(config, log);
+    api = await startApiServer({ host: options.host ?? config.api.host, port: options.port ?? config.api.port, tokens, taskQueue: config.temporal.taskQueue, statementsDir: config.statements.dir, temporal, db: mongo.db, log, ...(intents ? { intents } : {}) });
   } catch (error) {
     await closeConnections();
     throw error;
@@ -110,4 +117,24 @@ export function loadApiTokens(spec: string | undefined): ApiToken[] {
   registerSecret(spec);
   for (const token of tokenValues(spec)) registerSecret(token);
   return tokens;
+}
+
+/**
+ * The trade-intent webhook from RECON_INTENT_SOURCES (undefined without it), with the trading
+ * policy's intent risk rules and symbols, and a Capital.com client per account for the checks.
+ */
+export function intentWebhookFrom(config: Config, log: Logger): IntentWebhookDeps | undefined {
+  if (!config.api.intentSources) return undefined;
+  let sources;
+  try {
+    sources = parseIntentSources(config.api.intentSources);
+  } catch (error) {
+    if (error instanceof IntentSourceConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+  registerSecret(config.api.intentSources);
+  for (const source of sources) if (source.auth.kind === 'hmac') registerSecret(source.auth.secret);
+  for (const entry of config.api.intentSources.split(',')) registerSecret(entry.split(':')[2]);
+  const { policy } = tradingSettingsFrom(config);
+  return { sources, capitalFor: capitalClientsFor(config, log), risk: policy.intentRisk, environment: config.capital.environment, symbols: policy.symbols };
 }

@@ -38,6 +38,11 @@ export interface ApiRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * The route takes any text body and reads it from `request.rawBody` as sent (a webhook whose
+   * signature covers the exact bytes); `body` is then the parsed JSON, or the text when not JSON.
+   */
+  rawBody?: true;
   answers: Record<number, RouteAnswer>;
   /** Returns the body to send, or the reply when it sent one itself (a stream). */
   handle(context: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>;

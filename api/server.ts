@@ -51,6 +51,22 @@ export function routesOf(app: FastifyInstance): ReadonlyArray<{ method: string; 
 }
 
 function registerRoute(app: FastifyInstance, route: ApiRoute, deps: ApiDeps): void {
+  if (route.rawBody) {
+    // Its own content-type parsers, in a scope of its own: every other route keeps fastify's JSON parser.
+    void app.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'string' }, (request, text, done) => {
+        request.rawBody = text as string;
+        done(null, text);
+      });
+      addRoute(scope, route, deps);
+    });
+    return;
+  }
+  addRoute(app, route, deps);
+}
+
+function addRoute(app: FastifyInstance, route: ApiRoute, deps: ApiDeps): void {
   app.route({
     method: route.method,
     url: fastifyPath(route.path),

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { API_SCOPES } from '../api/auth/scopes';
-import { loadApiTokens, startApiServer, type RunningApi } from '../api/main';
+import { intentWebhookFrom, loadApiTokens, startApiServer, type RunningApi } from '../api/main';
 import { loadConfig, type Config } from '../lib/config';
 import { startDevStack, type DevStack } from '../lib/devstack';
 import { choosePort } from '../lib/devstack/ports';
@@ -107,7 +107,8 @@ async function startDevApi(config: Config, stack: DevStack, mongo: MongoHandle, 
   const port = apiPort ?? (await choosePort(config.api.port));
   const temporal = await connectTemporalClient({ address: stack.temporal.address, namespace: stack.temporal.namespace });
   try {
-    const running = await startApiServer({ host, port, tokens, taskQueue: config.temporal.taskQueue, statementsDir: config.statements.dir, temporal, db: mongo.db, log });
+    const intents = intentWebhookFrom(config, log);
+    const running = await startApiServer({ host, port, tokens, taskQueue: config.temporal.taskQueue, statementsDir: config.statements.dir, temporal, db: mongo.db, log, ...(intents ? { intents } : {}) });
     return {
       url: running.url,
       tokenCount: tokens.length,

@@ -23,6 +23,7 @@ export interface SimCommandOptions {
   faultTruncated: number;
   faultInvalidateEvery: number;
   faultSlowMs: number;
+  faultLateAnswerMs: number;
   faultDropStreamsEveryMs: number;
   faultSilentFeed?: boolean;
   json?: boolean;
@@ -57,6 +58,7 @@ export async function runSim(options: SimCommandOptions): Promise<void> {
       truncatedBodyRate: options.faultTruncated,
       invalidateSessionEvery: options.faultInvalidateEvery,
       slowResponseMs: options.faultSlowMs,
+      lateAnswerMs: options.faultLateAnswerMs,
       dropStreamsEveryMs: options.faultDropStreamsEveryMs,
       silentFeed: Boolean(options.faultSilentFeed),
     },

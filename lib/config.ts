@@ -51,12 +51,14 @@ export const configSchema = z.object({
     port: port.default(8088),
     /** `name:token:scope+scope,...`; parsed and checked by api/auth/tokens.ts when the API starts. */
     tokens: optionalText,
+    /** `name:hmac|token:secret:accountId,...`: who may send trade intents (api/auth/intent-sources.ts). */
+    intentSources: optionalText,
   }),
   trading: z.object({
-    /** Where alerts are POSTed, signed with the secret (lib/trading/alert-signature.ts); unset = kept in MongoDB only. */
+    /** Where alerts are POSTed, signed with the secret (lib/trading/webhook-signature.ts); unset = kept in MongoDB only. */
     alertWebhookUrl: z.url().optional(),
     alertWebhookSecret: optionalText,
-    /** JSON with `governance` and `exposureLimits` (docs/trading-monitor.md); unset = the shipped defaults. */
+    /** JSON with `governance`, `exposureLimits`, `intentRisk` and `symbols` (docs/trading-monitor.md); unset = the shipped defaults. */
     policyFile: optionalText,
     /** Exposure snapshots older than this are pruned. */
     exposureRetentionDays: z.coerce.number().int().min(1).max(3650).default(90),
@@ -89,6 +91,7 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: Path; description: st
   { name: 'RECON_API_HOST', path: ['api', 'host'], description: 'interface `recon api` listens on (default 127.0.0.1)' },
   { name: 'RECON_API_PORT', path: ['api', 'port'], description: 'port of `recon api` (default 8088)' },
   { name: 'RECON_API_TOKENS', path: ['api', 'tokens'], description: 'API bearer tokens: name:token:scope+scope, comma-separated (see api/README.md)', secret: true },
+  { name: 'RECON_INTENT_SOURCES', path: ['api', 'intentSources'], description: 'who may send trade intents: name:hmac:secret:accountId or name:token:token:accountId, comma-separated (docs/trade-intents.md)', secret: true },
   { name: 'RECON_WORKER_HEAP_MB', path: ['worker', 'heapMb'], description: 'heap budget of `recon worker` and `recon dev` in MB (--max-old-space-size; default 256, 0 = V8 default)' },
   { name: 'RECON_ALERT_WEBHOOK_URL', path: ['trading', 'alertWebhookUrl'], description: 'URL the trading monitors POST alerts to (signed); unset = alerts stay in MongoDB, the API and the CLI' },
   { name: 'RECON_ALERT_WEBHOOK_SECRET', path: ['trading', 'alertWebhookSecret'], description: 'HMAC-SHA256 secret signing alert webhooks (required with RECON_ALERT_WEBHOOK_URL)', secret: true },

@@ -15,8 +15,10 @@ export const faultsSchema = z.object({
   truncatedBodyRate: z.number().min(0).max(1).default(0),
   /** Invalidate every session after this many authenticated requests (0 = never). */
   invalidateSessionEvery: z.number().int().min(0).default(0),
-  /** Delay every response by this long. */
+  /** Delay every response by this long, before the request is handled. */
   slowResponseMs: z.number().int().min(0).max(60_000).default(0),
+  /** Delay every answer by this long *after* the request was handled: the work is done, the answer is late (a client timeout, a crash, a lost response). */
+  lateAnswerMs: z.number().int().min(0).max(60_000).default(0),
   /** Close every WebSocket connection this often (0 = never). */
   dropStreamsEveryMs: z.number().int().min(0).default(0),
   /** Keep WebSocket connections open but send no data. */

@@ -137,6 +137,7 @@ export async function startHttpSimulator(options: HttpSimulatorOptions): Promise
     if (!url.pathname.startsWith(API_PREFIX)) return send(response, fail(404, 'error.not-found.path'), undefined, false);
 
     const { result, session } = await handleApi(method, url.pathname.slice(API_PREFIX.length) || '/', request, url);
+    if (faults.lateAnswerMs > 0) await sleep(faults.lateAnswerMs);
     const truncate = result.status === 200 && faults.truncatedBodyRate > 0 && nextTruncationRoll() < faults.truncatedBodyRate;
     if (truncate) stats.injectedFaults++;
     send(response, result, session, truncate);

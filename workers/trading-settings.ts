@@ -14,6 +14,7 @@ export function tradingSettingsFrom(config: Config): TradingSettings {
   return {
     policy: policyFile ? readPolicy(policyFile) : DEFAULT_TRADING_POLICY,
     exposureRetentionDays,
+    environment: config.capital.environment,
     ...(alertWebhookUrl && alertWebhookSecret ? { alertWebhook: { url: alertWebhookUrl, secret: alertWebhookSecret } } : {}),
   };
 }

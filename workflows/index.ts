@@ -4,3 +4,4 @@ export { ingestWindows } from './ingest-windows';
 export { reconcileAccountPeriod } from './reconcile-account-period';
 export { scheduledReconciliation } from './scheduled-reconciliation';
 export { monitorWorkingOrders, snapshotExposure } from './trading-monitors';
+export { executeTradeIntent } from './trade-intent';

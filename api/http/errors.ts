@@ -15,6 +15,8 @@ export class ApiError extends Error {
     message: string,
     readonly issues?: FieldIssue[],
     readonly headers?: Record<string, string>,
+    /** More fields for the body (a refused trade intent's id and problems). */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -44,7 +46,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     void reply.type('application/json; charset=utf-8');
     if (error instanceof ApiError) {
       if (error.headers) void reply.headers(error.headers);
-      return reply.code(error.statusCode).send({ error: error.code, message: error.message, requestId: request.id, ...(error.issues ? { issues: error.issues } : {}) });
+      return reply.code(error.statusCode).send({ error: error.code, message: error.message, requestId: request.id, ...(error.issues ? { issues: error.issues } : {}), ...error.extra });
     }
     const status = error.statusCode ?? 500;
     // Fastify's own client errors (bad JSON, wrong content type, body too large) are safe to repeat.

@@ -5,6 +5,7 @@ import { healthRoutes } from './health';
 import { ledgerRoutes } from './ledger';
 import { orderRoutes } from './orders';
 import { runRoutes } from './runs';
+import { tradeIntentRoutes } from './trade-intents';
 import { statementRoutes } from './statements';
 
 /**
@@ -12,4 +13,4 @@ import { statementRoutes } from './statements';
  * (exposure snapshots, market data, the trade-intent webhook) is one more file in this folder
  * exporting a RouteModule, added here, with its scopes added to auth/scopes.ts.
  */
-export const ROUTE_MODULES: readonly RouteModule[] = [healthRoutes, runRoutes, statementRoutes, ledgerRoutes, orderRoutes, exposureRoutes, alertRoutes];
+export const ROUTE_MODULES: readonly RouteModule[] = [healthRoutes, runRoutes, statementRoutes, ledgerRoutes, orderRoutes, exposureRoutes, alertRoutes, tradeIntentRoutes];

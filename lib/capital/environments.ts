@@ -1,5 +1,8 @@
 import type { Config } from '../config';
 
+/** demo, live, or custom (another base URL: the simulator, a proxy). */
+export type CapitalEnvironment = Config['capital']['environment'];
+
 /** Base URLs from the reference §1.1. */
 export const CAPITAL_HOSTS = {
   live: { restBaseUrl: 'https://api-capital.backend-capital.com/api/v1' },

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { recordTransportEvent } from '../../../lib/capital';
-import { projectRoot } from '../../../lib/devstack/paths';
 import { connectTemporalClient } from '../../../lib/temporal/client';
 import { parseBookRecord } from '../../../lib/store/books-file';
 import { ensureBookIndexes, saveBookEntries } from '../../../lib/store/books';
@@ -14,6 +11,7 @@ import { LEDGER_ENTRIES } from '../../../lib/store/reconciliation';
 import { booksBetween } from '../../../simulator/data/books';
 import type { reconcileAccountPeriod, ReconcileProgress } from '../../../workflows/reconcile-account-period';
 import { startSimulatorWithClient, type SimulatorFixture } from '../../helpers/simulator';
+import { startWorkerProcess } from '../../helpers/worker-process';
 import { openTestDatabase, startTestWorker, testStack, uniqueName, type TestWorkerContext } from '../../helpers/stack';
 
 const SEED = 5;
@@ -32,28 +30,6 @@ async function seededDatabase(name: string): Promise<MongoHandle> {
   await ensureTransactionIndexes(mongo.db);
   await saveBookEntries(mongo.db, [...booksBetween({ seed: SEED, account, ...JANUARY })].map(parseBookRecord));
   return mongo;
-}
-
-/** `recon worker` as its own process, as in production, on its own task queue and database. */
-function startWorkerProcess(taskQueue: string, database: string): ChildProcess {
-  const stack = testStack();
-  return spawn(process.execPath, [path.join(projectRoot(), 'bin', 'recon.js'), 'worker'], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: stack.address,
-      TEMPORAL_NAMESPACE: stack.namespace,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      MONGODB_URI: stack.mongoUri,
-      MONGODB_DB: database,
-      CAPITAL_ENV: 'custom',
-      CAPITAL_BASE_URL: fixture.simulator.url,
-      CAPITAL_API_KEY: fixture.simulator.credentials.apiKey,
-      CAPITAL_IDENTIFIER: fixture.simulator.credentials.identifier,
-      CAPITAL_PASSWORD: fixture.simulator.credentials.password,
-      LOG_LEVEL: 'error',
-    },
-    stdio: 'ignore',
-  });
 }
 
 before(async () => {
@@ -78,7 +54,7 @@ test('a worker killed with SIGKILL mid-run is replaced and the run ends exactly 
   // The disturbed run: a separate worker process, killed while ingesting, then replaced.
   const killedDb = await seededDatabase('killed');
   const taskQueue = uniqueName('recon-killed');
-  let worker = startWorkerProcess(taskQueue, killedDb.db.databaseName);
+  let worker = startWorkerProcess({ taskQueue, database: killedDb.db.databaseName, simulator: fixture.simulator });
   const temporal = await connectTemporalClient({ address: testStack().address, namespace: testStack().namespace });
   const handle = await temporal.workflow.start<typeof reconcileAccountPeriod>('reconcileAccountPeriod', { taskQueue, workflowId: uniqueName('recon-killed'), args: [input(accountId)] });
   const deadline = Date.now() + 60_000;
@@ -92,7 +68,7 @@ test('a worker killed with SIGKILL mid-run is replaced and the run ends exactly 
   worker.kill('SIGKILL');
   const stored = await killedDb.db.collection(TRANSACTIONS).countDocuments();
   t.diagnostic(`killed the worker with ${stored} transactions stored`);
-  worker = startWorkerProcess(taskQueue, killedDb.db.databaseName);
+  worker = startWorkerProcess({ taskQueue, database: killedDb.db.databaseName, simulator: fixture.simulator });
   try {
     const summary = await handle.result();
     assert.equal(summary.ingest.digest, expected.ingest.digest);

@@ -11,7 +11,7 @@ import { createAlertActivities } from '../../../activities/alerts';
 import { ensureIndexes } from '../../../lib/store/indexes';
 import type { MongoHandle } from '../../../lib/store/mongo';
 import { acknowledgeAlert, listAlerts, recordAlerts, type AlertInput } from '../../../lib/store/alerts';
-import { verifyAlertSignature } from '../../../lib/trading/alert-signature';
+import { verifyWebhookSignature } from '../../../lib/trading/webhook-signature';
 import { quietLog } from '../../helpers/simulator';
 import { openTestDatabase, testStack } from '../../helpers/stack';
 
@@ -73,7 +73,7 @@ describe('alerts and their webhook', () => {
     assert.deepEqual(result, { delivered: 2, failed: 0, configured: true });
     assert.equal(received.length, 2);
     for (const delivery of received) {
-      assert.deepEqual(verifyAlertSignature(SECRET, delivery.body, delivery.signature, Date.now()), { ok: true });
+      assert.deepEqual(verifyWebhookSignature(SECRET, delivery.body, delivery.signature, Date.now()), { ok: true });
       assert.equal(JSON.parse(delivery.body).id, delivery.alertId);
       assert.ok(!delivery.body.includes(SECRET) && !delivery.signature?.includes(SECRET));
     }
