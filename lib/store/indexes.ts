@@ -5,6 +5,7 @@ import { ensureBalanceIndexes } from './balances';
 import { ensureBookIndexes } from './books';
 import { ensureExposureIndexes } from './exposure';
 import { ensureOrderIndexes } from './orders';
+import { ensureIntentIndexes } from './trade-intents';
 import { EXCEPTIONS, LEDGER_ENTRIES, MATCHES } from './reconciliation';
 import { ensureTransactionIndexes } from './transactions';
 
@@ -17,6 +18,7 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await ensureAlertIndexes(db);
   await ensureOrderIndexes(db);
   await ensureExposureIndexes(db);
+  await ensureIntentIndexes(db);
   await db.collection(MATCHES).createIndex({ runId: 1 });
   await db.collection(EXCEPTIONS).createIndex({ runId: 1 });
   // Statements walk a period's ledger entries in the transactions' order.
