@@ -144,7 +144,7 @@ export function createTradeIntentActivities(deps: TradeIntentDeps) {
       if (begun >= input.attempt) return { outcome: 'ambiguous', reason: `attempt ${input.attempt} was begun before and its outcome is unknown` };
       const client = deps.capitalFor(document.accountId);
       const placedAfterMs = (await client.serverTime()).serverTime;
-      await updateIntent(deps.db, input.intentId, { status: 'PLACING', note: `sending the order, attempt ${input.attempt}`, atMs: placedAfterMs, placedAfterMs });
+      await updateIntent(deps.db, input.intentId, { status: 'PLACING', note: `sending the order, attempt ${input.attempt}`, atMs: Date.now(), placedAfterMs });
       const request = orderRequestOf(document.intent);
       try {
         const { dealReference } = request.endpoint === 'createPosition' ? await client.openPosition(request.body) : await client.createWorkingOrder(request.body);

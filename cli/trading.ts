@@ -9,6 +9,7 @@ import type { MongoHandle } from '../lib/store/mongo';
 import { findLifecycle, listLifecycles, orderChanges } from '../lib/store/orders';
 import type { ExposureSnapshot } from '../lib/trading/exposure';
 import { ORDER_STATES } from '../lib/trading/orders';
+import { formatFixed, toDecimal } from '../lib/money';
 import { connectDatabase } from './connections';
 import { UserError } from './errors';
 import { printTable } from './table';
@@ -103,15 +104,21 @@ async function showOrder(mongo: MongoHandle, dealId: string, options: { account?
   );
 }
 
+/** Money for people: two decimals (the snapshot and --json keep every digit). */
+function money(text: string): string {
+  return formatFixed(toDecimal(text), 2);
+}
+
 function printExposure(s: ExposureSnapshot): void {
-  console.log(`Exposure of ${s.accountId} at ${new Date(s.atMs).toISOString()} (${s.accountCurrency}; limits ${s.limitsVersion})${s.complete ? '' : ' (INCOMPLETE: some currencies could not be converted)'}`);
-  console.log(`  equity ${s.equity}, gross ${s.totals.grossExposure}, net ${s.totals.netExposure}, margin ${s.totals.margin}, unrealised P/L ${s.totals.unrealisedPnl}`);
-  console.log(`  effective leverage ${s.leverage.effective ?? 'n/a (equity not positive)'}; ${s.totals.positionCount} positions${s.concentration ? `; largest ${s.concentration.epic} ${s.concentration.percent}% of gross` : ''}`);
-  if (s.changes) console.log(`  since ${new Date(s.changes.previousAtMs).toISOString()}: gross ${signed(s.changes.totals.grossExposure)}, net ${signed(s.changes.totals.netExposure)}, P/L ${signed(s.changes.totals.unrealisedPnl)}`);
+  const ccy = s.accountCurrency;
+  console.log(`Exposure of ${s.accountId} at ${new Date(s.atMs).toISOString()} (${ccy}; limits ${s.limitsVersion})${s.complete ? '' : ' (INCOMPLETE: some currencies could not be converted)'}`);
+  console.log(`  equity ${money(s.equity)}, gross ${money(s.totals.grossExposure)}, net ${money(s.totals.netExposure)}, margin ${money(s.totals.margin)}, unrealised P/L ${money(s.totals.unrealisedPnl)} ${ccy}`);
+  console.log(`  effective leverage ${s.leverage.effective ?? 'n/a (equity not positive)'}; ${s.totals.positionCount} positions${s.concentration ? `; largest ${s.concentration.epic} ${formatFixed(toDecimal(s.concentration.percent), 2)}% of gross` : ''}`);
+  if (s.changes) console.log(`  since ${new Date(s.changes.previousAtMs).toISOString()}: gross ${signed(money(s.changes.totals.grossExposure))}, net ${signed(money(s.changes.totals.netExposure))}, P/L ${signed(money(s.changes.totals.unrealisedPnl))}`);
   console.log('');
-  printTable(['instrument type', 'positions', 'gross', 'net', 'margin', 'leverage'], s.byInstrumentType.map((a) => [a.key, String(a.positionCount), a.grossExposure, a.netExposure, a.margin, a.leverage ?? 'n/a']));
+  printTable(['instrument type', 'positions', `gross ${ccy}`, `net ${ccy}`, `margin ${ccy}`, 'leverage'], s.byInstrumentType.map((a) => [a.key, String(a.positionCount), money(a.grossExposure), money(a.netExposure), money(a.margin), a.leverage ?? 'n/a']));
   console.log('');
-  printTable(['currency', 'positions', 'gross (in currency)', 'gross', 'net'], s.byCurrency.map((a) => [a.key, String(a.positionCount), a.grossInCurrency, a.grossExposure, a.netExposure]));
+  printTable(['currency', 'positions', 'gross (in currency)', `gross ${ccy}`, `net ${ccy}`], s.byCurrency.map((a) => [a.key, String(a.positionCount), money(a.grossInCurrency), money(a.grossExposure), money(a.netExposure)]));
   if (s.breaches.length > 0) {
     console.log('');
     printTable(['severity', 'limit', 'key', 'value', 'threshold'], s.breaches.map((b) => [b.severity, b.limit, b.key, b.value ?? 'n/a', b.threshold ?? '']));

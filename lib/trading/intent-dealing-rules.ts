@@ -18,7 +18,7 @@
 import { type DealingRule, type MarketDetails } from '../capital/schemas/markets';
 import { normaliseEpic } from '../ledger/instrument-id';
 import { canonical, type Decimal, toDecimal } from '../money';
-import { bracketTerm, type IntentBracket, type IntentProblem, type TradeIntent } from './intent-payload';
+import { bracketTerm, type IntentBracket, type IntentProblem, type TradeIntent } from './intent-schema';
 
 export interface DealingRuleOptions {
   /** Broker time, UTC epoch ms. */

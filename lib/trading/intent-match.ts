@@ -20,7 +20,7 @@ import { type PositionWithMarket } from '../capital/schemas/positions';
 import { type WorkingOrder } from '../capital/schemas/working-orders';
 import { normaliseEpic } from '../ledger/instrument-id';
 import { type Decimal, toDecimal } from '../money';
-import { type TradeIntent } from './intent-payload';
+import { type TradeIntent } from './intent-schema';
 import { brokerUtcMs } from './order-snapshot';
 
 /**

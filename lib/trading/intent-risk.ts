@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { normaliseEpic } from '../ledger/instrument-id';
 import { canonical, toDecimal } from '../money';
 import { type InstrumentType } from './governance';
-import { type IntentProblem, type TradeIntent } from './intent-payload';
+import { type IntentProblem, type TradeIntent } from './intent-schema';
 
 export interface IntentRiskPolicy {
   /** Goes into every problem's reason. */

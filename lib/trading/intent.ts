@@ -1,39 +1,15 @@
 /**
- * The door to trade intents: chart alerts turned into at most one Capital.com order each. Payload
- * → `TradeIntent` (intent-payload.ts), the market's dealing rules (intent-dealing-rules.ts), our
- * risk policy (intent-risk.ts), the deal a lost POST made (intent-match.ts), and below, the one
- * mapping out of the domain: the intent as the broker's request body. Pure: no I/O, no logging, no
- * clock. See INTENTS.md.
+ * The door to trade intents: chart alerts turned into at most one Capital.com order each. The
+ * normalised `TradeIntent` (intent-schema.ts); payload → `TradeIntent` (intent-payload.ts, reading
+ * the body in intent-body.ts, each field in intent-fields.ts); the market's dealing rules
+ * (intent-dealing-rules.ts); our risk policy (intent-risk.ts); the deal a lost POST made
+ * (intent-match.ts); and the one mapping out of the domain, the intent as the broker's request body
+ * (intent-request.ts). Pure: no I/O, no logging, no clock. See INTENTS.md.
  */
-import { formatQueryTime } from '../capital/broker-time';
-import { type CreatePositionRequest, type CreateWorkingOrderRequest } from '../capital/schemas/requests';
-import { canonical, toDecimal } from '../money';
-import { bracketTerm, type IntentBracket, type TradeIntent, tradeIntentSchema } from './intent-payload';
-
-export {
-  INTENT_BODY_CHARS_MAX,
-  INTENT_FIELDS_MAX,
-  DEFAULT_STRATEGY,
-  PAYLOAD_FIELDS,
-  FIELD_ALIASES,
-  BRACKET_KIND_ALIASES,
-  tradeIntentSchema,
-  bracketTerm,
-  intentPayloadSchema,
-  readIntentPayload,
-  parseTradeIntent,
-  parseZonedTime,
-  intentWorkflowId,
-  type IntentProblem,
-  type IntentOrderType,
-  type BracketKind,
-  type IntentBracket,
-  type TradeIntent,
-  type PayloadField,
-  type ReadPayload,
-  type IntentParseOptions,
-  type IntentParse,
-} from './intent-payload';
+export { tradeIntentSchema, bracketTerm, type IntentProblem, type IntentOrderType, type BracketKind, type IntentBracket, type TradeIntent } from './intent-schema';
+export { INTENT_BODY_CHARS_MAX, INTENT_FIELDS_MAX, PAYLOAD_FIELDS, FIELD_ALIASES, BRACKET_KIND_ALIASES, readIntentPayload, type PayloadField, type ReadPayload } from './intent-body';
+export { parseZonedTime } from './intent-fields';
+export { DEFAULT_STRATEGY, intentPayloadSchema, parseTradeIntent, intentWorkflowId, type IntentParseOptions, type IntentParse } from './intent-payload';
 export { checkAgainstDealingRules, referencePriceOf, type DealingRuleOptions } from './intent-dealing-rules';
 export {
   DEFAULT_INTENT_RISK_POLICY,
@@ -46,36 +22,4 @@ export {
   type IntentRiskContext,
 } from './intent-risk';
 export { PLACEMENT_CLOCK_SKEW_MS, PLACED_DEAL_ITEMS_MAX, findPlacedDeal, type PlacedDealSearch, type PlacedDeal } from './intent-match';
-
-export type OrderRequest = { endpoint: 'createPosition'; body: CreatePositionRequest } | { endpoint: 'createWorkingOrder'; body: CreateWorkingOrderRequest };
-
-/** Decimal text → the JSON number the wire takes, refusing one a double would change. */
-function wireNumber(text: string, what: string): number {
-  const value = Number(text);
-  if (canonical(toDecimal(value)) !== canonical(toDecimal(text))) throw new Error(`${what} ${text} cannot be sent exactly as a JSON number`);
-  return value;
-}
-
-function bracketFields(side: 'stop' | 'profit', bracket: IntentBracket | undefined): Partial<Record<`${typeof side}${'Distance' | 'Level' | 'Amount'}`, number>> {
-  if (bracket === undefined) return {};
-  const { kind, value } = bracketTerm(bracket);
-  const name = `${side}${kind === 'distance' ? 'Distance' : kind === 'level' ? 'Level' : 'Amount'}` as const;
-  return { [name]: wireNumber(value, `${side} ${kind}`) };
-}
-
-/**
- * The request that places the intent: a MARKET intent opens a position (`POST /positions`), a
- * LIMIT or STOP one a working order (`POST /workingorders`, good till cancelled unless it has a
- * good-till time, sent as the broker's zone-less UTC `YYYY-MM-DDTHH:MM:SS`). Both flags are sent,
- * false included, so what was asked for is on the wire. The intent is checked first; a malformed
- * one throws.
- */
-export function orderRequestOf(intent: TradeIntent): OrderRequest {
-  const checked = tradeIntentSchema.parse(intent);
-  const common = { direction: checked.direction, epic: checked.epic, size: wireNumber(checked.size, 'size') };
-  const brackets = { guaranteedStop: checked.guaranteedStop, trailingStop: checked.trailingStop, ...bracketFields('stop', checked.stop), ...bracketFields('profit', checked.profit) };
-  if (checked.orderType === 'MARKET') return { endpoint: 'createPosition', body: { ...common, ...brackets } };
-  const level = wireNumber(checked.level as string, 'level');
-  const goodTill = checked.goodTillMs === undefined ? {} : { goodTillDate: formatQueryTime(checked.goodTillMs) };
-  return { endpoint: 'createWorkingOrder', body: { ...common, level, type: checked.orderType, ...goodTill, ...brackets } };
-}
+export { orderRequestOf, type OrderRequest } from './intent-request';
