@@ -59,13 +59,15 @@ async function main(): Promise<void> {
       clearInterval(sampler);
       // Reported before shutting down: a worker stopped while its activities still run (a run
       // past its deadline) may not shut down cleanly, and the figure would be lost with it.
-      report({ peakRssMb: peakRssMb(), rssSamples });
+      report({ peakRssMb: peakRssMb(), rssSamples, readyRssMb });
       worker.shutdown();
       await running;
       await close();
       await mongo.close();
       capital.session.close();
     });
+    // What the worker holds before its first task: the fixed cost under every run's figures.
+    const readyRssMb = Math.round(process.memoryUsage.rss() / 2 ** 20);
     report({ ready: true });
     return;
   }

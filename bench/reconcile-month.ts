@@ -89,6 +89,7 @@ export async function reconcileMonth(ctx: BenchContext): Promise<Figure[]> {
     for (let i = 0; i < ctx.runs; i++) {
       const through = await runThroughTemporal(temporal, shared, run, simulator.account);
       m.add('peak RSS of the worker process', 'MB', through.workerPeakRssMb);
+      m.add('RSS of the worker when ready, before its first task', 'MB', through.readyRssMb);
       for (const [stage, rssMb] of Object.entries(stagePeaks(through.rssSamples, through.history.spans))) m.add(`worker RSS peak: ${stage}`, 'MB', rssMb);
       for (const [stage, seconds] of Object.entries(through.history.stages)) m.add(`through Temporal: ${stage}`, 's', seconds);
       m.add('largest history (events)', 'events', through.history.eventsMax);
@@ -132,6 +133,7 @@ export async function reconcileMonth(ctx: BenchContext): Promise<Figure[]> {
       'overhead ratio (Temporal ÷ in-process)',
       'raw insertMany ceiling for as many docs',
       'peak RSS of the worker process',
+      'RSS of the worker when ready, before its first task',
       'peak RSS of the in-process pipeline',
       'peak RSS of the simulator process',
       'broker requests to ingest the month (transactions and activity)',
@@ -159,7 +161,7 @@ function stagePeaks(samples: readonly RssSample[], spans: HistoryFacts['spans'])
   return peaks;
 }
 
-type ThroughTemporal = { workerPeakRssMb: number; rssSamples: RssSample[]; history: HistoryFacts } & ({ seconds: number; summary: ReconcileSummary } | { failure: string });
+type ThroughTemporal = { workerPeakRssMb: number; readyRssMb: number; rssSamples: RssSample[]; history: HistoryFacts } & ({ seconds: number; summary: ReconcileSummary } | { failure: string });
 
 /** The worker in its own process, the clock and the Temporal client in this one. */
 async function runThroughTemporal(temporal: { address: string; namespace: string }, shared: Shared, run: PipelineChildArgs['run'] & object, account: SimulatedAccount): Promise<ThroughTemporal> {
@@ -179,9 +181,10 @@ async function runThroughTemporal(temporal: { address: string; namespace: string
     const failure = outcome === 'deadline' ? await stuckActivities(client, workflowId) : undefined;
     if (failure !== undefined) await handle.terminate('benchmark deadline');
     await worker.stop();
-    const { peakRssMb: workerPeakRssMb, rssSamples } = await worker.nextMessage<{ peakRssMb: number; rssSamples: RssSample[] }>();
+    const { peakRssMb: workerPeakRssMb, rssSamples, readyRssMb } = await worker.nextMessage<{ peakRssMb: number; rssSamples: RssSample[]; readyRssMb: number }>();
     const history = await historyFacts(client, workflowId);
-    return outcome === 'deadline' ? { workerPeakRssMb, rssSamples, history, failure: failure as string } : { workerPeakRssMb, rssSamples, history, seconds, summary: outcome };
+    const memory = { workerPeakRssMb, readyRssMb, rssSamples };
+    return outcome === 'deadline' ? { ...memory, history, failure: failure as string } : { ...memory, history, seconds, summary: outcome };
   } finally {
     await worker.stop();
     await client.connection.close();
