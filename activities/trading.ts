@@ -7,7 +7,7 @@ import { appendOrderChanges, lifecycleId, loadLifecycles, loadOrderSnapshot, sav
 import { computeExposureSnapshot, EXPOSURE_SNAPSHOT_VERSION, exposureMetrics, type ExposureSnapshot } from '../lib/trading/exposure';
 import { fxEpicsNeeded, fxRatesInto, type FxQuote } from '../lib/trading/fx-rates';
 import { observeOrders, type MonitoredOrder } from '../lib/trading/order-monitor';
-import type { OrderIntentTerms, OrderState, OrderTerms } from '../lib/trading/orders';
+import { ORDER_STATES, TERMINAL_STATES, type OrderIntentTerms, type OrderState, type OrderTerms } from '../lib/trading/orders';
 import type { TradingPolicy } from '../lib/trading/policy';
 import { instrumentId } from '../lib/ledger/instrument-id';
 import type { AlertDeps } from './alerts';
@@ -58,6 +58,7 @@ const ACTIVITY_LOOKBACK_MAX_MS = 7 * 86_400_000;
 /** Read a little before the last poll: rows the broker stamped just before it but published after. */
 const ACTIVITY_OVERLAP_MS = 60_000;
 const DAY_MS = 86_400_000;
+const OPEN_STATES = ORDER_STATES.filter((state) => !TERMINAL_STATES.has(state));
 
 export function createTradingActivities(deps: TradingDeps) {
   async function readActivity(client: CapitalClient, fromMs: number, toMs: number): Promise<Activity[]> {
@@ -78,12 +79,13 @@ export function createTradingActivities(deps: TradingDeps) {
     const client = deps.capitalFor(input.accountId);
     const nowMs = (await client.serverTime()).serverTime;
     const previous = await loadOrderSnapshot<OrderTerms>(deps.db, input.accountId);
-    const stored = await loadLifecycles<StoredOrder>(deps.db, input.accountId);
-    const known = new Map(stored.map((doc) => [doc.dealId, doc.lifecycle]));
-    const intents = new Map(stored.flatMap((doc) => (doc.lifecycle.intent ? [[doc.dealId, doc.lifecycle.intent] as const] : [])));
     const [{ workingOrders }, { positions }] = await Promise.all([client.workingOrders(), client.positions()]);
     const fromMs = Math.max(previous ? previous.takenAtMs - ACTIVITY_OVERLAP_MS : nowMs - FIRST_POLL_LOOKBACK_MS, nowMs - ACTIVITY_LOOKBACK_MAX_MS);
     const activities = await readActivity(client, fromMs, nowMs + 1);
+    const seenDealIds = [...workingOrders.map((o) => o.workingOrderData.dealId), ...activities.map((row) => row.dealId), ...positions.map((p) => p.position.workingOrderId)];
+    const stored = await loadLifecycles<StoredOrder>(deps.db, input.accountId, OPEN_STATES, seenDealIds);
+    const known = new Map(stored.map((doc) => [doc.dealId, doc.lifecycle]));
+    const intents = new Map(stored.flatMap((doc) => (doc.lifecycle.intent ? [[doc.dealId, doc.lifecycle.intent] as const] : [])));
 
     const outcome = observeOrders({ snapshotId: input.snapshotId, nowMs, previousOrders: previous?.orders, known, workingOrders, positions, activities, intents, policy: deps.tradingPolicy.governance });
 

@@ -69,9 +69,16 @@ export async function saveOrderSnapshot<Terms>(db: Db, snapshot: Omit<OrderSnaps
   await db.collection<OrderSnapshotDocument<Terms>>(ORDER_SNAPSHOTS).replaceOne({ _id: snapshot.accountId }, document, { upsert: true });
 }
 
-/** Every lifecycle of the account (open and closed ones: a poll needs both to classify what it sees). */
-export async function loadLifecycles<Lifecycle>(db: Db, accountId: string): Promise<Array<OrderLifecycleDocument<Lifecycle>>> {
-  return db.collection<OrderLifecycleDocument<Lifecycle>>(ORDER_LIFECYCLES).find({ accountId }).toArray();
+/**
+ * What one poll needs of the account's lifecycles: every one still open, and any (open or ended)
+ * of the deal ids the poll sees, to tell a reappearance or an order listed after it ended. Ended
+ * lifecycles pile up over the months; a poll never reads them all.
+ */
+export async function loadLifecycles<Lifecycle>(db: Db, accountId: string, openStates: readonly string[], dealIds: readonly string[]): Promise<Array<OrderLifecycleDocument<Lifecycle>>> {
+  return db
+    .collection<OrderLifecycleDocument<Lifecycle>>(ORDER_LIFECYCLES)
+    .find({ accountId, $or: [{ state: { $in: [...openStates] } }, { dealId: { $in: [...new Set(dealIds)] } }] })
+    .toArray();
 }
 
 export async function saveLifecycle<Lifecycle>(db: Db, document: OrderLifecycleDocument<Lifecycle>): Promise<void> {
@@ -110,5 +117,6 @@ export async function orderChanges(db: Db, accountId: string, dealId: string, li
 
 export async function ensureOrderIndexes(db: Db): Promise<void> {
   await db.collection(ORDER_LIFECYCLES).createIndex({ accountId: 1, updatedAtMs: -1 });
+  await db.collection(ORDER_LIFECYCLES).createIndex({ accountId: 1, state: 1 });
   await db.collection(ORDER_CHANGES).createIndex({ accountId: 1, dealId: 1, atMs: 1 });
 }

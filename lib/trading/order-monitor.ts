@@ -160,8 +160,9 @@ export function observeOrders(input: OrderPollInput): OrderPollOutcome {
 
   // 2. Vanished now, or missing since an earlier poll: explain it if the evidence can.
   const vanished = new Map<string, OrderTerms | undefined>(diff.vanished.map((order) => [order.dealId, order]));
+  const listed = new Set(terms.map((t) => t.dealId));
   for (const [dealId, order] of input.known) {
-    if (order.lifecycle.missingSinceMs !== undefined && !isTerminal(order.lifecycle.state) && !vanished.has(dealId) && !terms.some((t) => t.dealId === dealId)) vanished.set(dealId, order.terms);
+    if (order.lifecycle.missingSinceMs !== undefined && !isTerminal(order.lifecycle.state) && !vanished.has(dealId) && !listed.has(dealId)) vanished.set(dealId, order.terms);
   }
   for (const [dealId, order] of vanished) {
     const known = current(dealId);
