@@ -10,11 +10,11 @@ import { exposureSnapshotAt } from '../lib/store/exposure';
 import { lifecycleId, saveLifecycle, type OrderLifecycleDocument } from '../lib/store/orders';
 import { claimedDealIds, findIntent, updateIntent, type IntentProblem, type TradeIntentDocument } from '../lib/store/trade-intents';
 import type { ExposureSnapshot } from '../lib/trading/exposure';
-import { fxEpicsNeeded, fxRatesInto } from '../lib/trading/fx-rates';
 import { checkAgainstDealingRules, checkRisk, findPlacedDeal, orderRequestOf, type IntentRiskPolicy, type TradeIntent } from '../lib/trading/intent';
 import { applyTransition, startIntended, type OrderIntentTerms, type OrderLifecycle } from '../lib/trading/orders';
 import type { StoredOrder } from './trading';
 import type { ActivityDeps } from './deps';
+import { ratesIntoAccountCurrency } from './fx-rates';
 import { heartbeat } from './heartbeat';
 
 export interface TradeIntentDeps extends ActivityDeps {
@@ -62,14 +62,7 @@ export async function assessIntent(deps: { db: Db; intentRisk: IntentRiskPolicy;
   const price = intent.level ?? String(intent.direction === 'BUY' ? market.snapshot.offer : market.snapshot.bid);
   let notional = toDecimal(intent.size).times(toDecimal(market.instrument.lotSize)).times(toDecimal(price));
   if (account) {
-    const currencies = [market.instrument.currency];
-    const epics = fxEpicsNeeded(currencies, account.currency);
-    const quotes = new Map<string, { bid: string; offer: string }>();
-    if (epics.length > 0) {
-      const details = await client.marketsByEpics(epics).catch((error: unknown) => (error instanceof CapitalRequestError && error.status === 404 ? [] : Promise.reject(error)));
-      for (const d of details) quotes.set(d.instrument.epic, { bid: String(d.snapshot.bid), offer: String(d.snapshot.offer) });
-    }
-    const rate = fxRatesInto(account.currency, currencies, quotes).rates[market.instrument.currency];
+    const rate = (await ratesIntoAccountCurrency(client, account.currency, [market.instrument.currency])).rates[market.instrument.currency];
     if (rate) notional = notional.times(toDecimal(rate));
   }
   problems.push(

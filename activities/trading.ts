@@ -1,17 +1,17 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { CapitalClient } from '../lib/capital';
-import { CapitalRequestError } from '../lib/capital/errors';
 import type { Activity } from '../lib/capital/schemas/history';
 import { recordAlerts, type AlertChanges } from '../lib/store/alerts';
 import { exposureSnapshotAt, pruneExposureSnapshots, saveExposureSnapshot } from '../lib/store/exposure';
 import { appendOrderChanges, lifecycleId, loadLifecycles, loadOrderSnapshot, saveLifecycle, saveOrderSnapshot, type OrderChangeDocument, type OrderLifecycleDocument } from '../lib/store/orders';
 import { computeExposureSnapshot, EXPOSURE_SNAPSHOT_VERSION, exposureMetrics, type ExposureSnapshot } from '../lib/trading/exposure';
-import { fxEpicsNeeded, fxRatesInto, type FxQuote } from '../lib/trading/fx-rates';
 import { observeOrders, type MonitoredOrder } from '../lib/trading/order-monitor';
 import { ORDER_STATES, TERMINAL_STATES, type OrderIntentTerms, type OrderState, type OrderTerms } from '../lib/trading/orders';
 import type { TradingPolicy } from '../lib/trading/policy';
 import { instrumentId } from '../lib/ledger/instrument-id';
 import type { AlertDeps } from './alerts';
 import { withCapitalFailures } from './capital-failures';
+import { ratesIntoAccountCurrency } from './fx-rates';
 import { heartbeat } from './heartbeat';
 
 export interface TradingDeps extends AlertDeps {
@@ -124,22 +124,6 @@ export function createTradingActivities(deps: TradingDeps) {
   }
 
   /**
-   * FX mid quotes for the epics that can convert these currencies, in one request per 50 epics;
-   * markets the broker does not have are simply absent (a batch with none it knows answers 404).
-   */
-  async function fxQuotes(client: CapitalClient, currencies: Iterable<string>, accountCurrency: string): Promise<Map<string, FxQuote>> {
-    const epics = fxEpicsNeeded(currencies, accountCurrency);
-    if (epics.length === 0) return new Map();
-    try {
-      const details = await client.marketsByEpics(epics);
-      return new Map(details.map((d) => [d.instrument.epic, { bid: d.snapshot.bid, offer: d.snapshot.offer }]));
-    } catch (error) {
-      if (error instanceof CapitalRequestError && error.status === 404) return new Map();
-      throw error;
-    }
-  }
-
-  /**
    * One exposure snapshot: positions, market details (margin factors) and FX rates into the
    * account currency, computed by lib/trading/exposure.ts against the previous snapshot and the
    * limits; breaches become alerts. Snapshots past the retention are pruned.
@@ -149,12 +133,12 @@ export function createTradingActivities(deps: TradingDeps) {
     const atMs = (await client.serverTime()).serverTime;
     const [{ accounts }, { positions }] = await Promise.all([client.accounts(), client.positions()]);
     const account = accounts.find((a) => a.accountId === input.accountId);
-    if (!account) throw new Error(`account ${input.accountId} is not among the accounts this API key sees (${accounts.map((a) => a.accountId).join(', ')})`);
+    if (!account) throw ApplicationFailure.nonRetryable(`account ${input.accountId} is not among the accounts this API key sees (${accounts.map((a) => a.accountId).join(', ')})`, 'UnknownAccount');
     const epics = [...new Set(positions.map((p) => p.market.epic))].sort();
     const details = epics.length > 0 ? await client.marketsByEpics(epics) : [];
     const instruments = Object.fromEntries(details.map((d) => [d.instrument.epic, d.instrument]));
     const currencies = new Set(details.map((d) => d.instrument.currency));
-    const { rates } = fxRatesInto(account.currency, currencies, await fxQuotes(client, currencies, account.currency));
+    const { rates } = await ratesIntoAccountCurrency(client, account.currency, currencies);
     const previous = await exposureSnapshotAt<ExposureSnapshot>(deps.db, input.accountId);
     const snapshot = computeExposureSnapshot({
       accountId: input.accountId,

@@ -3,10 +3,10 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { assessIntent } from '../../activities/trade-intents';
-import { findIntent, INTENT_STATUSES, recordDelivery, saveNewIntent, updateIntent, type IntentProblem, type TradeIntentDocument } from '../../lib/store/trade-intents';
+import { findIntent, INTENT_STATUSES, pruneDeliveries, recordSignedDelivery, saveNewIntent, updateIntent, type IntentProblem, type TradeIntentDocument } from '../../lib/store/trade-intents';
 import { intentWorkflowId, parseTradeIntent, type TradeIntent } from '../../lib/trading/intent';
 import type { executeTradeIntent } from '../../workflows/trade-intent';
-import { authenticateDelivery } from '../auth/intent-sources';
+import { authenticateDelivery, REPLAY_WINDOW_SECONDS } from '../auth/intent-sources';
 import { ApiError, notFound } from '../http/errors';
 import type { ApiDeps, IntentWebhookDeps } from '../deps';
 import { defineRoute, type RouteModule } from '../route';
@@ -93,9 +93,13 @@ async function receiveIntent(request: FastifyRequest, deps: ApiDeps, intents: In
     throw new ApiError(401, 'unauthorized', auth.reason);
   }
   const { source } = auth;
-  if (auth.signature && !(await recordDelivery(deps.db, `${source.name}:${createHash('sha256').update(auth.signature).digest('hex')}`, nowMs))) {
-    request.log.warn({ source: source.name }, 'trade intent delivery refused: replayed');
-    throw new ApiError(409, 'replayed', `this signed delivery of ${source.name} was received before; sign each delivery anew`);
+  if (auth.signature) {
+    if (!(await recordSignedDelivery(deps.db, `${source.name}:${createHash('sha256').update(auth.signature).digest('hex')}`, nowMs))) {
+      request.log.warn({ source: source.name }, 'trade intent delivery refused: replayed');
+      throw new ApiError(409, 'replayed', `this signed delivery of ${source.name} was received before; sign each delivery anew`);
+    }
+    // A signature older than both ends of the window is refused for its timestamp: it need not be remembered.
+    await pruneDeliveries(deps.db, nowMs - 2 * REPLAY_WINDOW_SECONDS * 1000);
   }
 
   const parsed = parseTradeIntent(rawBody, { source: source.name, nowMs, symbols: intents.symbols });

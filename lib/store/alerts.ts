@@ -151,10 +151,6 @@ export async function listAlerts(db: Db, query: AlertQuery): Promise<AlertDocume
   return db.collection<AlertDocument>(ALERTS).find(filter).sort({ lastSeenAt: -1, _id: 1 }).limit(query.limit).toArray();
 }
 
-export async function findAlert(db: Db, id: string): Promise<AlertDocument | null> {
-  return db.collection<AlertDocument>(ALERTS).findOne({ _id: id });
-}
-
 /** Someone has seen it: an acknowledged ongoing alert still resolves by itself; a one-off one is done. */
 export async function acknowledgeAlert(db: Db, id: string, atMs: number): Promise<AlertDocument | null> {
   const collection = db.collection<AlertDocument>(ALERTS);

@@ -81,7 +81,7 @@ export async function claimedDealIds(db: Db, accountId: string, exceptIntentId: 
 }
 
 /** Records a signed delivery; false when the same signature was accepted before (a replay). */
-export async function recordDelivery(db: Db, id: string, atMs: number): Promise<boolean> {
+export async function recordSignedDelivery(db: Db, id: string, atMs: number): Promise<boolean> {
   try {
     await db.collection(WEBHOOK_DELIVERIES).insertOne({ _id: id as never, atMs });
     return true;
