@@ -16,7 +16,7 @@ import { booksBetween } from '../simulator/data/books';
 import { workflowBundle } from '../workers/bundle';
 import type { reconcileAccountPeriod, ReconcileSummary } from '../workflows/reconcile-account-period';
 import { startBenchChild } from './children';
-import { figure, type Figure } from './harness';
+import { figure, Measurements, type Figure } from './harness';
 import { historyFacts, type HistoryFacts } from './history';
 import type { PipelineChildArgs } from './pipeline-child';
 import type { BenchContext } from './run';
@@ -42,23 +42,6 @@ interface DirectResult {
 type Shared = Omit<PipelineChildArgs, 'mode' | 'database' | 'temporal' | 'run'>;
 
 /** Per-run measurements, each a list over the runs that produced it. */
-class Measurements {
-  readonly series = new Map<string, { unit: string; runs: number[] }>();
-  add(name: string, unit: string, value: number): void {
-    const entry = this.series.get(name) ?? { unit, runs: [] };
-    entry.runs.push(value);
-    this.series.set(name, entry);
-  }
-  figures(names: string[]): Figure[] {
-    return names.flatMap((name) => {
-      const entry = this.series.get(name);
-      return entry ? [figure(name, entry.unit, entry.runs)] : [];
-    });
-  }
-  figuresStartingWith(prefix: string): Figure[] {
-    return this.figures([...this.series.keys()].filter((name) => name.startsWith(prefix)));
-  }
-}
 
 /**
  * One month of N transactions reconciled end to end, through Temporal and in-process (the same

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only <name>] [-- --runs N] [-- --transactions N]`
+ * `npm run bench [-- --only <name>] [-- --runs N] [-- --transactions N] [-- --minutes N]`
  * Runs the benchmarks, prints each figure, and writes bench/results/<name>.json (committed).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/log';
 import { codeVersion } from '../lib/version';
 import { formatFigure, machineDescription, type Figure } from './harness';
+import { marketStream } from './market-stream';
 import { reconcileMonth } from './reconcile-month';
 import { renderStatements } from './render-statements';
 import { stackStartup } from './stack-startup';
@@ -17,6 +18,8 @@ import { storeInsertCeiling } from './store-insert-ceiling';
 export interface BenchContext {
   runs: number;
   transactions: number;
+  /** Length of long runs (the streaming memory run). */
+  minutes: number;
   config: ReturnType<typeof loadConfig>;
   log: ReturnType<typeof createLogger>;
   /** What a benchmark could not measure and why (a run that did not finish); printed and recorded. */
@@ -27,18 +30,19 @@ const BENCHMARKS: Record<string, { description: string; run: (ctx: BenchContext)
   'stack-startup': { description: 'embedded Temporal + database start, cached binaries', run: stackStartup },
   'store-insert-ceiling': { description: "the database's raw insertMany ceiling for ledger-like documents", run: storeInsertCeiling, scaled: true },
   'reconcile-month': { description: 'a month of --transactions reconciled through Temporal and in-process, with the insertMany ceiling', run: reconcileMonth, scaled: true },
+  'market-stream': { description: 'quotes streamed from the simulator into the store through the market-data worker: throughput ramp, receipt-to-stored latency at 1,000 quotes/s, RSS over --minutes (default 10)', run: marketStream },
   'render-statements': { description: 'every statement format from a synthetic statement of --transactions lines and a tenth as many (time, peak RSS in its own process)', run: renderStatements, scaled: true },
 };
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { only: { type: 'string' }, runs: { type: 'string', default: '5' }, transactions: { type: 'string', default: '100000' } },
+    options: { only: { type: 'string' }, runs: { type: 'string', default: '5' }, transactions: { type: 'string', default: '100000' }, minutes: { type: 'string', default: '10' } },
   });
   const selected = values.only ? values.only.split(',') : Object.keys(BENCHMARKS);
   for (const name of selected) if (!BENCHMARKS[name]) throw new Error(`unknown benchmark '${name}'; known: ${Object.keys(BENCHMARKS).join(', ')}`);
 
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
-  const base = { runs: Number(values.runs), transactions: Number(values.transactions), config: loadConfig(), log };
+  const base = { runs: Number(values.runs), transactions: Number(values.transactions), minutes: Number(values.minutes), config: loadConfig(), log };
   const resultsDir = path.join(__dirname, 'results');
   await mkdir(resultsDir, { recursive: true });
 
@@ -49,7 +53,7 @@ async function main(): Promise<void> {
     const figures = await bench.run(ctx);
     for (const f of figures) console.log(formatFigure(f));
     for (const note of ctx.notes) console.log(`note: ${note}`);
-    const record = { benchmark: name, description: bench.description, date: new Date().toISOString(), codeVersion: codeVersion(), machine: machineDescription(), parameters: { runs: ctx.runs, transactions: ctx.transactions }, figures, ...(ctx.notes.length > 0 ? { notes: ctx.notes } : {}) };
+    const record = { benchmark: name, description: bench.description, date: new Date().toISOString(), codeVersion: codeVersion(), machine: machineDescription(), parameters: { runs: ctx.runs, transactions: ctx.transactions, minutes: ctx.minutes }, figures, ...(ctx.notes.length > 0 ? { notes: ctx.notes } : {}) };
     await writeFile(path.join(resultsDir, `${name}${bench.scaled ? `-${ctx.transactions}` : ''}.json`), `${JSON.stringify(record, null, 2)}\n`);
   }
 }

@@ -10,7 +10,7 @@ import { connectMongo, type MongoHandle } from '../lib/store/mongo';
 import { connectTemporalClient } from '../lib/temporal/client';
 import { workflowBundle } from '../workers/bundle';
 import { capitalClientsFor } from '../workers/capital';
-import { createReconWorker } from '../workers/recon-worker';
+import { createServingWorkers } from '../workers/all-workers';
 import { tradingSettingsFrom } from '../workers/trading-settings';
 import { runWorkerUntilSignal } from '../workers/run';
 import { installTemporalRuntime } from '../workers/runtime';
@@ -65,21 +65,24 @@ export async function runDev(options: DevOptions): Promise<void> {
   try {
     mongo = await connectMongo(stack.mongo.uri, stack.mongo.database);
     const bundle = await workflowBundle(config.cacheDir, log);
-    const { worker, close } = await createReconWorker({
-      address: stack.temporal.address,
-      namespace: stack.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      bundle,
-      db: mongo.db,
-      log,
-      capitalFor: capitalClientsFor(config, log),
-      trading: tradingSettingsFrom(config),
-    });
+    const { workers, close } = await createServingWorkers(
+      {
+        address: stack.temporal.address,
+        namespace: stack.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        bundle,
+        db: mongo.db,
+        log,
+        capitalFor: capitalClientsFor(config, log),
+        trading: tradingSettingsFrom(config),
+      },
+      config.market,
+    );
     closeWorker = close;
     if (options.api) api = await startDevApi(config, stack, mongo, options.apiPort, log);
     printBanner(stack, config.temporal.taskQueue, options.persist, api);
     await runWorkerUntilSignal(
-      worker,
+      workers,
       async () => {
         await closeAll();
         console.log(`recon dev: stopped ${api ? 'the API, ' : ''}Temporal, the database and the worker.`);

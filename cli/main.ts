@@ -18,6 +18,7 @@ import { parseNonNegativeInt, parseNonNegativeNumber, parsePeriod, parsePort, pa
 import { registerScheduleCommands } from './schedule';
 import { registerApiCommand } from './api';
 import { registerMonitorCommands } from './monitor';
+import { registerStreamCommands } from './stream';
 import { registerTradingCommands } from './trading';
 
 const RUN_ID = 'the workflow id of a run, e.g. recon:123456:2025-01 (printed by `recon run`)';
@@ -223,6 +224,7 @@ export function buildProgram(): Command {
   registerApiCommand(program);
   registerMonitorCommands(program);
   registerTradingCommands(program);
+  registerStreamCommands(program);
 
   return program;
 }

@@ -1,6 +1,8 @@
 'use strict';
 // Workflow code runs in Temporal's deterministic sandbox: it may import only the workflow and
-// common SDK packages, other files inside workflows/, and types (type-only imports are erased).
+// common SDK packages, other files inside workflows/, types (type-only imports are erased), and
+// the few pure lib modules listed as `sharedModules` (which this rule checks in turn, so they can
+// import nothing else).
 const path = require('node:path');
 
 const ALLOWED_PACKAGES = ['@temporalio/workflow', '@temporalio/common'];
@@ -29,7 +31,7 @@ module.exports = {
   meta: {
     type: 'problem',
     docs: { description: 'workflows/ may import only @temporalio/workflow, @temporalio/common, workflows/ files and types' },
-    schema: [{ type: 'object', properties: { workflowsDir: { type: 'string' } }, additionalProperties: false }],
+    schema: [{ type: 'object', properties: { workflowsDir: { type: 'string' }, sharedModules: { type: 'array', items: { type: 'string' } } }, additionalProperties: false }],
     messages: {
       forbidden:
         "'{{source}}' cannot be imported by workflow code: only @temporalio/workflow, @temporalio/common, files in workflows/ and type-only imports are allowed.",
@@ -39,12 +41,14 @@ module.exports = {
   create(context) {
     const options = context.options[0] ?? {};
     const workflowsDir = path.resolve(context.cwd, options.workflowsDir ?? 'workflows');
+    const sharedModules = new Set((options.sharedModules ?? []).map((module) => path.resolve(context.cwd, module).replace(/\.ts$/, '')));
     const file = context.filename;
+    const isShared = (source) => source.startsWith('.') && sharedModules.has(path.resolve(path.dirname(file), source).replace(/\.ts$/, ''));
 
     function check(node) {
       if (!node.source || isTypeOnly(node)) return;
       const source = String(node.source.value);
-      if (isAllowedPackage(source) || staysInside(workflowsDir, file, source)) return;
+      if (isAllowedPackage(source) || staysInside(workflowsDir, file, source) || isShared(source)) return;
       context.report({ node: node.source, messageId: 'forbidden', data: { source } });
     }
 

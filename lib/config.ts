@@ -63,6 +63,12 @@ export const configSchema = z.object({
     /** Exposure snapshots older than this are pruned. */
     exposureRetentionDays: z.coerce.number().int().min(1).max(3650).default(90),
   }),
+  market: z.object({
+    /** The queue of the streaming supervisors and their long-lived stream activities (`recon worker` serves it beside the recon queue). */
+    taskQueue: z.string().trim().min(1).default('market-data'),
+    /** Streamed quotes are kept this many days (bars are kept). */
+    quoteRetentionDays: z.coerce.number().int().min(1).max(3650).default(7),
+  }),
   cacheDir: z.string().trim().min(1),
 });
 
@@ -97,6 +103,8 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: Path; description: st
   { name: 'RECON_ALERT_WEBHOOK_SECRET', path: ['trading', 'alertWebhookSecret'], description: 'HMAC-SHA256 secret signing alert webhooks (required with RECON_ALERT_WEBHOOK_URL)', secret: true },
   { name: 'RECON_TRADING_POLICY_FILE', path: ['trading', 'policyFile'], description: 'JSON file with the governance policy and exposure limits (default: the shipped ones, docs/trading-monitor.md)' },
   { name: 'RECON_EXPOSURE_RETENTION_DAYS', path: ['trading', 'exposureRetentionDays'], description: 'days exposure snapshots are kept (default 90)' },
+  { name: 'RECON_MARKET_TASK_QUEUE', path: ['market', 'taskQueue'], description: 'task queue of the market-data streaming supervisors (default market-data)' },
+  { name: 'RECON_QUOTE_RETENTION_DAYS', path: ['market', 'quoteRetentionDays'], description: 'days streamed quotes are kept; bars stay (default 7)' },
   { name: 'RECON_CACHE_DIR', path: ['cacheDir'], description: 'where built tools and bundles are cached (default ~/.cache/capital-recon)' },
 ];
 
@@ -116,7 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[variable.name];
     if (value !== undefined && value.trim() !== '') setIn(raw, variable.path, value);
   }
-  for (const section of ['log', 'temporal', 'mongo', 'capital', 'statements', 'api', 'worker', 'trading'] as const) {
+  for (const section of ['log', 'temporal', 'mongo', 'capital', 'statements', 'api', 'worker', 'trading', 'market'] as const) {
     setIn(raw, [section], {}, { onlyIfMissing: true });
   }
 

@@ -46,6 +46,37 @@ export function canonical(amount: Decimal): string {
   return trimmed === '-0' ? '0' : trimmed;
 }
 
+const CANONICAL_TEXT = /^-?(0|[1-9]\d*)(\.\d*[1-9])?$/;
+
+/** Whether `text` is what `canonical` writes: no sign on zero, no leading or trailing zeros, no exponent. */
+export function isCanonicalText(text: string): boolean {
+  return CANONICAL_TEXT.test(text) && text !== '-0';
+}
+
+/**
+ * Orders two canonical decimal texts by value (-1, 0, 1), exactly, without building decimals: for
+ * hot paths that compare many prices. Text that is not canonical is refused (`MoneyError`).
+ */
+export function compareCanonical(a: string, b: string): -1 | 0 | 1 {
+  if (a === b) return 0;
+  if (!isCanonicalText(a) || !isCanonicalText(b)) throw new MoneyError(`not canonical decimal text: '${isCanonicalText(a) ? b : a}'`);
+  const aNegative = a.startsWith('-');
+  if (aNegative !== b.startsWith('-')) return aNegative ? -1 : 1;
+  const order = compareMagnitudes(aNegative ? a.slice(1) : a, aNegative ? b.slice(1) : b);
+  return (aNegative ? -order : order) as -1 | 0 | 1;
+}
+
+function compareMagnitudes(a: string, b: string): -1 | 0 | 1 {
+  const [aWhole = '', aFraction = ''] = a.split('.');
+  const [bWhole = '', bFraction = ''] = b.split('.');
+  // Canonical wholes have no leading zeros, so a longer whole part is a bigger number.
+  if (aWhole.length !== bWhole.length) return aWhole.length < bWhole.length ? -1 : 1;
+  if (aWhole !== bWhole) return aWhole < bWhole ? -1 : 1;
+  // Equal wholes: the fractions compare digit by digit, a missing digit being a zero.
+  if (aFraction === bFraction) return 0;
+  return aFraction.padEnd(bFraction.length, '0') < bFraction.padEnd(aFraction.length, '0') ? -1 : 1;
+}
+
 /** Fixed-scale text for statements: `-123.45`, always `scale` decimals, half-even rounding. */
 export function formatFixed(amount: Decimal, scale: number): string {
   assertScale(scale);

@@ -5,3 +5,4 @@ export { reconcileAccountPeriod } from './reconcile-account-period';
 export { scheduledReconciliation } from './scheduled-reconciliation';
 export { monitorWorkingOrders, snapshotExposure } from './trading-monitors';
 export { executeTradeIntent } from './trade-intent';
+export { superviseMarketStream } from './market-stream';

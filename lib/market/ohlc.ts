@@ -21,7 +21,7 @@
  * Prices are canonical decimal text (`lib/money.ts`); `ask` is the quote's `ofr`.
  */
 import { type QuotePayload } from '../capital/schemas/streaming';
-import { canonical, type Decimal, toDecimal } from '../money';
+import { canonical, compareCanonical, toDecimal } from '../money';
 import { isEpic } from './epic-batches';
 import { assertMarketTimeMs, bucketEndMs, bucketStartMs, parseResolutions, type Resolution, RESOLUTIONS } from './resolutions';
 
@@ -30,8 +30,17 @@ export const BAR_REMEMBERED_QUOTES_MAX = 128;
 /** Quotes in one `aggregateQuotes` call. */
 export const QUOTES_PER_AGGREGATION_MAX = 500_000;
 
-/** What a bar needs from a WebSocket `quote` payload; a whole `QuotePayload` fits. */
-export type MarketQuote = Pick<QuotePayload, 'epic' | 'bid' | 'ofr' | 'timestamp'>;
+/**
+ * What a bar needs from a WebSocket `quote` payload; a whole `QuotePayload` fits, and so does the
+ * streaming client's `Quote` (prices as the JSON numbers of the wire, read through their text), and
+ * stored quotes (decimal text).
+ */
+export interface MarketQuote {
+  epic: string;
+  timestamp: number;
+  bid: QuotePayload['bid'] | number | string;
+  ofr: QuotePayload['ofr'] | number | string;
+}
 
 /** One side's prices, as canonical decimal text. */
 export interface OhlcPrices {
@@ -94,7 +103,7 @@ export function isBarForming(bar: Pick<BarId, 'resolution' | 'startMs'>, nowMs: 
  * `OhlcError` for a malformed quote or one that belongs to another bar.
  */
 export function applyQuote(bar: QuoteBar | undefined, quote: MarketQuote, resolution: Resolution): QuoteBar {
-  return applyReadQuote(bar, readQuote(quote), resolution);
+  return applyCheckedQuote(bar, checkQuote(quote), resolution);
 }
 
 /**
@@ -104,18 +113,18 @@ export function applyQuote(bar: QuoteBar | undefined, quote: MarketQuote, resolu
 export function aggregateQuotes(quotes: readonly MarketQuote[], resolutions: readonly Resolution[]): QuoteAggregation {
   const wanted = parseResolutions(resolutions);
   if (quotes.length > QUOTES_PER_AGGREGATION_MAX) throw new OhlcError(`at most ${QUOTES_PER_AGGREGATION_MAX} quotes per aggregation, got ${quotes.length}`);
-  const read = quotes.map(readQuote).sort(compareReadQuotes);
+  const read = quotes.map(checkQuote).sort(compareCheckedQuotes);
   const bars = new Map<string, QuoteBar>();
   let distinctQuotes = 0;
-  let previous: ReadQuote | undefined;
+  let previous: CheckedQuote | undefined;
   for (const quote of read) {
-    if (previous !== undefined && compareReadQuotes(previous, quote) === 0) continue;
+    if (previous !== undefined && compareCheckedQuotes(previous, quote) === 0) continue;
     previous = quote;
     distinctQuotes++;
     for (const resolution of wanted) {
       const id: BarId = { epic: quote.epic, resolution, startMs: bucketStartMs(resolution, quote.atMs) };
       const key = barKey(id);
-      bars.set(key, applyReadQuote(bars.get(key), quote, resolution));
+      bars.set(key, applyCheckedQuote(bars.get(key), quote, resolution));
     }
   }
   return { bars: [...bars.values()].sort(compareBars), distinctQuotes, repeatedQuotes: quotes.length - distinctQuotes };
@@ -128,40 +137,42 @@ export function compareBars(a: BarId, b: BarId): number {
   return a.startMs - b.startMs;
 }
 
-interface ReadQuote {
+/** A quote read and checked once, its prices canonical decimal text, ready for any number of bars. */
+export interface CheckedQuote {
   epic: string;
   atMs: number;
-  bid: Decimal;
-  ask: Decimal;
+  bid: string;
+  ask: string;
 }
 
-function readQuote(quote: MarketQuote): ReadQuote {
+/** Reads and checks a wire quote (`OhlcError` naming what is wrong), so it can be applied to several resolutions. */
+export function checkQuote(quote: MarketQuote): CheckedQuote {
   if (!isEpic(quote.epic)) throw new OhlcError(`quote epic '${String(quote.epic).slice(0, 64)}' is not an epic`);
   assertMarketTimeMs(quote.timestamp, `quote ${quote.epic} timestamp`);
   const bid = toDecimal(quote.bid);
   const ask = toDecimal(quote.ofr);
   if (!bid.isFinite() || !ask.isFinite()) throw new OhlcError(`quote ${quote.epic} at ${quote.timestamp} has a non-finite price`);
-  return { epic: quote.epic, atMs: quote.timestamp, bid, ask };
+  return { epic: quote.epic, atMs: quote.timestamp, bid: canonical(bid), ask: canonical(ask) };
 }
 
-function compareReadQuotes(a: ReadQuote, b: ReadQuote): number {
+function compareCheckedQuotes(a: CheckedQuote, b: CheckedQuote): number {
   if (a.epic !== b.epic) return a.epic < b.epic ? -1 : 1;
-  return compareQuoteOrder(a.atMs, a.bid, a.ask, b.atMs, b.bid, b.ask);
+  return compareToRemembered(a, b);
 }
 
 /** The order of quotes within one epic: timestamp, then bid, then ask, prices by value. */
-function compareQuoteOrder(aMs: number, aBid: Decimal, aAsk: Decimal, bMs: number, bBid: Decimal, bAsk: Decimal): number {
-  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
-  return aBid.comparedTo(bBid) || aAsk.comparedTo(bAsk);
+function compareToRemembered(quote: RememberedQuote, remembered: RememberedQuote): number {
+  if (quote.atMs !== remembered.atMs) return quote.atMs < remembered.atMs ? -1 : 1;
+  return compareCanonical(quote.bid, remembered.bid) || compareCanonical(quote.ask, remembered.ask);
 }
 
-function compareToRemembered(quote: ReadQuote, remembered: RememberedQuote): number {
-  return compareQuoteOrder(quote.atMs, quote.bid, quote.ask, remembered.atMs, toDecimal(remembered.bid), toDecimal(remembered.ask));
-}
-
-function applyReadQuote(bar: QuoteBar | undefined, quote: ReadQuote, resolution: Resolution): QuoteBar {
+/**
+ * `applyQuote` for a checked quote. The usual quote is newer than everything in the bar: then it
+ * can be no repeat and is the new close, which the timestamps alone tell.
+ */
+export function applyCheckedQuote(bar: QuoteBar | undefined, quote: CheckedQuote, resolution: Resolution): QuoteBar {
   const startMs = bucketStartMs(resolution, quote.atMs);
-  const remembered: RememberedQuote = { atMs: quote.atMs, bid: canonical(quote.bid), ask: canonical(quote.ask) };
+  const remembered: RememberedQuote = { atMs: quote.atMs, bid: quote.bid, ask: quote.ask };
   if (bar === undefined) {
     const bid = single(remembered.bid);
     const ask = single(remembered.ask);
@@ -174,7 +185,7 @@ function applyReadQuote(bar: QuoteBar | undefined, quote: ReadQuote, resolution:
   const toOpen = compareToRemembered(quote, { atMs: bar.firstQuoteMs, bid: bar.bid.open, ask: bar.ask.open });
   const toClose = compareToRemembered(quote, { atMs: bar.lastQuoteMs, bid: bar.bid.close, ask: bar.ask.close });
   if (toOpen === 0 || toClose === 0) return bar;
-  const slot = searchRemembered(bar.rememberedQuotes, quote);
+  const slot = quote.atMs > bar.lastQuoteMs ? { found: false, index: bar.rememberedQuotes.length } : searchRemembered(bar.rememberedQuotes, quote);
   if (slot.found) return bar;
   const isNewOpen = toOpen < 0;
   const isNewClose = toClose > 0;
@@ -182,8 +193,8 @@ function applyReadQuote(bar: QuoteBar | undefined, quote: ReadQuote, resolution:
     epic: bar.epic,
     resolution,
     startMs,
-    bid: extend(bar.bid, quote.bid, remembered.bid, isNewOpen, isNewClose),
-    ask: extend(bar.ask, quote.ask, remembered.ask, isNewOpen, isNewClose),
+    bid: extend(bar.bid, quote.bid, isNewOpen, isNewClose),
+    ask: extend(bar.ask, quote.ask, isNewOpen, isNewClose),
     quoteCount: bar.quoteCount + 1,
     firstQuoteMs: Math.min(bar.firstQuoteMs, quote.atMs),
     lastQuoteMs: Math.max(bar.lastQuoteMs, quote.atMs),
@@ -195,17 +206,17 @@ function single(price: string): OhlcPrices {
   return { open: price, high: price, low: price, close: price };
 }
 
-function extend(side: OhlcPrices, price: Decimal, priceText: string, isOpen: boolean, isClose: boolean): OhlcPrices {
+function extend(side: OhlcPrices, price: string, isOpen: boolean, isClose: boolean): OhlcPrices {
   return {
-    open: isOpen ? priceText : side.open,
-    high: price.greaterThan(toDecimal(side.high)) ? priceText : side.high,
-    low: price.lessThan(toDecimal(side.low)) ? priceText : side.low,
-    close: isClose ? priceText : side.close,
+    open: isOpen ? price : side.open,
+    high: compareCanonical(price, side.high) > 0 ? price : side.high,
+    low: compareCanonical(price, side.low) < 0 ? price : side.low,
+    close: isClose ? price : side.close,
   };
 }
 
 /** Binary search in the remembered tail (ascending); `index` is where the quote would go. */
-function searchRemembered(tail: readonly RememberedQuote[], quote: ReadQuote): { found: boolean; index: number } {
+function searchRemembered(tail: readonly RememberedQuote[], quote: CheckedQuote): { found: boolean; index: number } {
   let low = 0;
   let high = tail.length;
   while (low < high) {
@@ -220,6 +231,9 @@ function searchRemembered(tail: readonly RememberedQuote[], quote: ReadQuote): {
 
 /** The tail with the quote inserted at `index`, then cut to the newest `BAR_REMEMBERED_QUOTES_MAX`. */
 function remember(tail: readonly RememberedQuote[], index: number, quote: RememberedQuote): readonly RememberedQuote[] {
-  const next = [...tail.slice(0, index), quote, ...tail.slice(index)];
-  return next.length > BAR_REMEMBERED_QUOTES_MAX ? next.slice(next.length - BAR_REMEMBERED_QUOTES_MAX) : next;
+  const next = tail.slice(0, index);
+  next.push(quote);
+  for (let i = index; i < tail.length; i++) next.push(tail[i] as RememberedQuote);
+  if (next.length > BAR_REMEMBERED_QUOTES_MAX) next.splice(0, next.length - BAR_REMEMBERED_QUOTES_MAX);
+  return next;
 }

@@ -6,6 +6,8 @@ import { ensureBookIndexes } from './books';
 import { ensureExposureIndexes } from './exposure';
 import { ensureOrderIndexes } from './orders';
 import { ensureIntentIndexes } from './trade-intents';
+import { ensureMarketBarIndexes } from './market-bars';
+import { ensureStreamOhlcIndexes } from './market-stream-ohlc';
 import { EXCEPTIONS, LEDGER_ENTRIES, MATCHES } from './reconciliation';
 import { ensureTransactionIndexes } from './transactions';
 
@@ -19,6 +21,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await ensureOrderIndexes(db);
   await ensureExposureIndexes(db);
   await ensureIntentIndexes(db);
+  await ensureMarketBarIndexes(db);
+  await ensureStreamOhlcIndexes(db);
   await db.collection(MATCHES).createIndex({ runId: 1 });
   await db.collection(EXCEPTIONS).createIndex({ runId: 1 });
   // Statements walk a period's ledger entries in the transactions' order.

@@ -7,6 +7,7 @@ import type { CapitalClient } from '../../lib/capital';
 import { createLogger, type Logger } from '../../lib/log';
 import { connectMongo, type MongoHandle } from '../../lib/store/mongo';
 import { connectTemporalClient } from '../../lib/temporal/client';
+import { createMarketWorker } from '../../workers/market-worker';
 import { createReconWorker } from '../../workers/recon-worker';
 import { installTemporalRuntime } from '../../workers/runtime';
 
@@ -110,4 +111,28 @@ export async function startTestWorker(stack: TestStack, mongo: MongoHandle, capi
 
 function noCapital(): CapitalClient {
   throw new Error('this test worker has no Capital.com client; pass capitalFor to startTestWorker');
+}
+
+export interface TestMarketWorkerContext {
+  client: Client;
+  taskQueue: string;
+  close(): Promise<void>;
+}
+
+/** A market-data worker (streaming supervisors and batches) on its own task queue. */
+export async function startTestMarketWorker(stack: TestStack, mongo: MongoHandle, capitalFor: (accountId: string) => CapitalClient, quoteRetentionDays = 7): Promise<TestMarketWorkerContext> {
+  const taskQueue = uniqueName('test-market');
+  const worker = await createMarketWorker({ address: stack.address, namespace: stack.namespace, taskQueue, bundle: { codePath: stack.bundlePath }, db: mongo.db, log: testLogger(), capitalFor, quoteRetentionDays });
+  const running = worker.worker.run();
+  const client = await connectTemporalClient({ address: stack.address, namespace: stack.namespace });
+  return {
+    client,
+    taskQueue,
+    close: async () => {
+      await client.connection.close();
+      worker.worker.shutdown();
+      await running;
+      await worker.close();
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { canonical, Decimal, formatAmount, formatFixed, fromMinorUnits, MoneyError, sum, toDecimal, toMinorUnits } from '../../lib/money';
+import { canonical, compareCanonical, Decimal, formatAmount, formatFixed, fromMinorUnits, isCanonicalText, MoneyError, sum, toDecimal, toMinorUnits } from '../../lib/money';
 
 describe('money: exact decimals only', () => {
   test('wire strings and numbers parse to the exact decimal written', () => {
@@ -69,5 +69,27 @@ describe('money: exact decimals only', () => {
   test('sums of many small amounts stay exact', () => {
     const cents = Array.from({ length: 100_000 }, () => new Decimal('0.01'));
     assert.equal(canonical(sum(cents)), '1000');
+  });
+});
+
+describe('compareCanonical', () => {
+  test('orders canonical text by value, as Decimal does', () => {
+    const values = ['0', '1', '-1', '0.5', '-0.5', '10', '9.99', '100.001', '100.0009', '-100.001', '-100.0009', '0.0001', '-0.0001', '123456789012345678901234567890.5', '2000.5', '2000.25'];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 400; i++) values.push(canonical(new Decimal(((random() - 0.5) * 10 ** Math.floor(random() * 8)).toFixed(Math.floor(random() * 6)))));
+    for (const a of values) {
+      for (const b of values) {
+        assert.equal(compareCanonical(a, b), toDecimal(a).comparedTo(toDecimal(b)), `${a} vs ${b}`);
+      }
+    }
+  });
+
+  test('refuses text that is not canonical, naming it', () => {
+    for (const bad of ['01', '1.0', '-0', '+1', '1e5', '.5', '', ' 1']) {
+      assert.throws(() => compareCanonical(bad, '1'), (error: unknown) => error instanceof MoneyError && error.message.includes(`'${bad}'`), bad);
+    }
+    assert.equal(isCanonicalText('2000.5'), true);
+    assert.equal(isCanonicalText('2000.50'), false);
   });
 });

@@ -15,6 +15,7 @@ const workflowFile = path.join(projectRoot(), 'workflows', 'reconcile.ts');
 const tester = new RuleTester({ languageOptions: { parser: tseslint.parser, sourceType: 'module' } });
 const options = [{ workflowsDir: path.join(projectRoot(), 'workflows') }];
 const ok = (code: string) => ({ code, filename: workflowFile, options });
+const shared = [{ workflowsDir: path.join(projectRoot(), 'workflows'), sharedModules: [path.join(projectRoot(), 'lib/market/epic-batches.ts')] }];
 const bad = (code: string, messageId: string) => ({ code, filename: workflowFile, options, errors: [{ messageId }] });
 
 tester.run('workflow-imports', rule, {
@@ -27,6 +28,7 @@ tester.run('workflow-imports', rule, {
     ok("export type { Activities } from '../activities';"),
     ok("import { windowsOf } from './windows';"),
     ok("export { selfCheck } from './self-check';"),
+    { code: "import { planEpicBatches } from '../lib/market/epic-batches';", filename: workflowFile, options: shared },
   ],
   invalid: [
     bad("import { MongoClient } from 'mongodb';", 'forbidden'),
@@ -36,6 +38,7 @@ tester.run('workflow-imports', rule, {
     bad("import { toMinor } from '../lib/money';", 'forbidden'),
     bad("export { createActivities } from '../activities';", 'forbidden'),
     bad("export * from '../lib/money';", 'forbidden'),
+    { code: "import { toMinor } from '../lib/money';", filename: workflowFile, options: shared, errors: [{ messageId: 'forbidden' }] },
     bad("const fs = require('node:fs');", 'dynamic'),
     bad("const m = await import('./windows');", 'dynamic'),
   ],
