@@ -11,7 +11,10 @@ import { createScheduleActivities } from './schedules';
 import { createSelfCheckActivities } from './self-check';
 import { createStatementActivities, type StatementsSettings } from './statements';
 import { createTradeIntentActivities } from './trade-intents';
+import { createBackfillActivities } from './market-backfill';
 import { createTradingActivities } from './trading';
+import { createWatchlistActivities } from './watchlists';
+import { createSentimentActivities } from './market-sentiment';
 import type { CapitalEnvironment } from '../lib/capital/environments';
 import { DEFAULT_TRADING_POLICY, type TradingPolicy } from '../lib/trading/policy';
 
@@ -25,6 +28,7 @@ export type { AlertDeliveryResult, AlertWebhook } from './alerts';
 export type { ExposureCaptureResult, OrderPollResult, StoredOrder } from './trading';
 export type { FoundDeal, IntentResult, PlaceOutcome } from './trade-intents';
 export type { PeriodInput, PeriodPlan, PlanPeriodInput, PostLedgerResult, ReconcileResult } from './reconcile';
+export type { BackfillChunkInput, BackfillChunkResult, SetAsideCounts } from './market-backfill';
 
 export interface ReconActivityDeps extends ActivityDeps {
   /** The Capital.com client acting for a broker account (one shared session per account). */
@@ -65,6 +69,9 @@ export function createActivities(deps: ReconActivityDeps) {
       ...createTradingActivities({ ...deps, ...tradingDeps(deps.trading ?? DEFAULT_TRADING_SETTINGS) }),
       ...createAlertActivities({ ...deps, ...tradingDeps(deps.trading ?? DEFAULT_TRADING_SETTINGS) }),
       ...createTradeIntentActivities({ ...deps, ...tradingDeps(deps.trading ?? DEFAULT_TRADING_SETTINGS) }),
+      ...createBackfillActivities(deps),
+      ...createWatchlistActivities(deps),
+      ...createSentimentActivities(deps),
     }),
     // Local activities: they do not heartbeat.
     ...createScheduleActivities(),

@@ -127,7 +127,7 @@ export function createMarketStreamActivities(deps: MarketActivityDeps) {
       } finally {
         await stream.close();
         await sink.close();
-        log.info({ ...sink.stats(), latency: undefined }, 'streaming batch closed');
+        log.info({ ...sink.stats(), latency: undefined, recentLatency: undefined, writeMs: undefined }, 'streaming batch closed');
       }
       const ended = progress();
       return { batchId: input.batchId, epics: input.epics.length, ranForMs: Date.now() - startedAtMs, sessionRenewals: ended.sessionRenewals, reconnects: ended.reconnects, quotesStored: ended.sink.quotesStored, quotesRejected: ended.sink.quotesRejected, lateQuotes: ended.sink.lateQuotes, barsClosed: ended.sink.barsClosed, ohlcBarsStored: ended.sink.ohlcBarsStored };

@@ -9,9 +9,7 @@ import { createLogger, setRootLogger, type Logger } from '../lib/log';
 import { connectMongo, type MongoHandle } from '../lib/store/mongo';
 import { connectTemporalClient } from '../lib/temporal/client';
 import { workflowBundle } from '../workers/bundle';
-import { capitalClientsFor } from '../workers/capital';
 import { createServingWorkers } from '../workers/all-workers';
-import { tradingSettingsFrom } from '../workers/trading-settings';
 import { runWorkerUntilSignal } from '../workers/run';
 import { installTemporalRuntime } from '../workers/runtime';
 
@@ -65,22 +63,10 @@ export async function runDev(options: DevOptions): Promise<void> {
   try {
     mongo = await connectMongo(stack.mongo.uri, stack.mongo.database);
     const bundle = await workflowBundle(config.cacheDir, log);
-    const { workers, close } = await createServingWorkers(
-      {
-        address: stack.temporal.address,
-        namespace: stack.temporal.namespace,
-        taskQueue: config.temporal.taskQueue,
-        bundle,
-        db: mongo.db,
-        log,
-        capitalFor: capitalClientsFor(config, log),
-        trading: tradingSettingsFrom(config),
-      },
-      config.market,
-    );
+    const { workers, close } = await createServingWorkers(config, { address: stack.temporal.address, namespace: stack.temporal.namespace, bundle, db: mongo.db, log });
     closeWorker = close;
     if (options.api) api = await startDevApi(config, stack, mongo, options.apiPort, log);
-    printBanner(stack, config.temporal.taskQueue, options.persist, api);
+    printBanner(stack, `${config.temporal.taskQueue} (market data: ${config.market.taskQueue})`, options.persist, api);
     await runWorkerUntilSignal(
       workers,
       async () => {
@@ -135,7 +121,7 @@ function printBanner(stack: DevStack, taskQueue: string, persist: string | undef
     `  Temporal   ${temporal.address}   namespace ${temporal.namespace}   (${temporal.description})`,
     temporal.uiUrl ? `  Web UI     ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows` : '  Web UI     off (--no-ui)',
     `  MongoDB    ${mongo.uri}   database ${mongo.database}   (${mongo.description})`,
-    `  Worker     task queue ${taskQueue}`,
+    `  Worker     task queues ${taskQueue}`,
     ...apiLines(api),
     `  Logs       ${stack.logDir}`,
     `  State      ${persist ? path.resolve(persist) : 'throwaway (use --persist to keep it)'}`,

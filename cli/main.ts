@@ -17,8 +17,11 @@ import { runWorker } from './worker';
 import { parseNonNegativeInt, parseNonNegativeNumber, parsePeriod, parsePort, parsePortOrZero, parsePositiveInt, parsePositiveNumber, parseRate, parseTypes } from './parse';
 import { registerScheduleCommands } from './schedule';
 import { registerApiCommand } from './api';
+import { registerChartCommands } from './charts';
 import { registerMonitorCommands } from './monitor';
 import { registerStreamCommands } from './stream';
+import { registerPricesCommands } from './prices';
+import { registerSentimentCommands } from './sentiment';
 import { registerTradingCommands } from './trading';
 
 const RUN_ID = 'the workflow id of a run, e.g. recon:123456:2025-01 (printed by `recon run`)';
@@ -225,6 +228,9 @@ export function buildProgram(): Command {
   registerMonitorCommands(program);
   registerTradingCommands(program);
   registerStreamCommands(program);
+  registerPricesCommands(program);
+  registerSentimentCommands(program);
+  registerChartCommands(program);
 
   return program;
 }

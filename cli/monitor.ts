@@ -4,7 +4,7 @@ import { loadConfig } from '../lib/config';
 import { checkInterval, MONITOR_INTERVAL_SECONDS_DEFAULT, MONITOR_INTERVAL_SECONDS_MAX, MONITOR_INTERVAL_SECONDS_MIN, MONITOR_NAMES, MONITORS, monitoringStatus, MonitorScheduleError, startMonitoring, stopMonitoring, triggerMonitor, type MonitorName, type MonitorStatus } from '../lib/temporal/monitor-schedules';
 import { connectTemporal } from './connections';
 import { UserError } from './errors';
-import { printTable } from './table';
+import { printJson, printTable } from './table';
 
 /** `recon monitor …`: the working-order monitor and exposure snapshots of an account, as Temporal Schedules. */
 export function registerMonitorCommands(program: Command): void {
@@ -109,6 +109,3 @@ function parseMonitorName(value: string): MonitorName {
   return value as MonitorName;
 }
 
-function printJson(value: unknown): void {
-  console.log(JSON.stringify(value, null, 2));
-}

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { checkTypes } from '../activities/reconcile';
+import { instant } from '../api/http/fields';
 
 /** Option parsers shared by every command: each rejects bad input with the value and what was expected (exit 2). */
 
@@ -56,4 +57,12 @@ export function parsePositiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`'${value}' is not a positive whole number`);
   return n;
+}
+
+/** An ISO 8601 instant (UTC unless it says otherwise) or a date (midnight UTC) → epoch ms. */
+export function parseInstant(value: string): number {
+  const text = /^\d{4}-\d{2}-\d{2}T/.test(value) && !/(Z|[+-]\d\d:?\d\d)$/i.test(value) ? `${value}Z` : value;
+  const parsed = instant.safeParse(text);
+  if (!parsed.success) throw new InvalidArgumentError(`'${value}' is not an ISO 8601 time like 2025-03-01T00:00:00Z or a date like 2025-03-01`);
+  return parsed.data;
 }

@@ -19,7 +19,7 @@ import {
 } from '../lib/temporal/schedules';
 import { usageError, UserError } from './errors';
 import { connectTemporal } from './connections';
-import { alignedRows, printTable } from './table';
+import { alignedRows, printJson, printTable } from './table';
 import { parsePeriod, parsePositiveInt } from './parse';
 
 const SCHEDULE_ARGUMENT = 'the schedule id (recon-monthly:{account}) or just the account id';
@@ -207,9 +207,6 @@ function parseTimeZone(value: string): string {
   }
 }
 
-function printJson(value: unknown): void {
-  console.log(JSON.stringify(value, null, 2));
-}
 
 function formatSchedule(s: MonthlySchedule): string {
   const details = alignedRows([

@@ -3,13 +3,14 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../lib/config';
 import { parseResolutions, type Resolution } from '../lib/market/resolutions';
+import { SentimentScheduleError, sentimentPollingStatus, startSentimentPolling } from '../lib/temporal/sentiment-schedules';
 import { addStreamEpics, DEFAULT_STREAM_ID, MarketStreamError, marketStreamStatus, removeStreamEpics, startMarketStream, stopMarketStream, type StreamStatus } from '../lib/temporal/market-streams';
 import { allMarkets } from '../simulator/data/markets';
 import type { StreamSettings } from '../workflows/market-stream';
 import { connectTemporal } from './connections';
 import { UserError } from './errors';
 import { parsePositiveInt } from './parse';
-import { printTable } from './table';
+import { printJson, printTable } from './table';
 
 interface EpicOptions {
   epics?: string[];
@@ -31,14 +32,17 @@ export function registerStreamCommands(program: Command): void {
     .option('--epics-file <file>', "epics, one per line or comma-separated ('-' = stdin)")
     .option('--resolutions <list>', 'bar resolutions built from quotes (default all eight)', parseResolutionList)
     .option('--ohlc <list>', "also store the broker's own ohlc.event bars of these resolutions, e.g. MINUTE,HOUR", parseResolutionList)
+    .option('--sentiment-every <seconds>', "also poll these markets' client sentiment at this interval (the account's sentiment schedule takes them beside its own markets)", parsePositiveInt)
     .option('--json', 'print as JSON')
     .addHelpText('after', '\nExample (simulator): recon sim-epics --count 100 > epics.txt && recon stream start --account ACC-1 --epics-file epics.txt')
-    .action((options: EpicOptions & { account: string; stream: string; resolutions?: Resolution[]; ohlc?: Resolution[]; json?: boolean }) =>
-      withTemporal(async (client, taskQueue) => {
+    .action((options: EpicOptions & { account: string; stream: string; resolutions?: Resolution[]; ohlc?: Resolution[]; sentimentEvery?: number; json?: boolean }) =>
+      withTemporal(async (client, taskQueue, reconTaskQueue) => {
         const epics = epicsFrom(options);
         const settings: Partial<StreamSettings> = { ...(options.resolutions ? { resolutions: options.resolutions } : {}), ...(options.ohlc ? { ohlcResolutions: options.ohlc } : {}) };
         const started = await startMarketStream(client, { accountId: options.account, streamId: options.stream, epics, taskQueue, settings });
-        if (options.json) return printJson({ ...started, epics: epics.length });
+        const sentiment = options.sentimentEvery === undefined ? undefined : await pollSentimentToo(client, options.account, epics, options.sentimentEvery, reconTaskQueue);
+        if (options.json) return printJson({ ...started, epics: epics.length, ...(sentiment ? { sentiment } : {}) });
+        if (sentiment) console.log(`Client sentiment of ${sentiment.marketIds?.length ?? 0} markets is polled every ${sentiment.intervalSeconds} s (${sentiment.scheduleId}); read it with \`recon sentiment <market>\`.`);
         console.log(
           started.started
             ? `Started ${started.workflowId} with ${epics.length} epics on task queue ${taskQueue}.`
@@ -48,35 +52,26 @@ export function registerStreamCommands(program: Command): void {
       }),
     );
 
-  stream
-    .command('add')
-    .description('Add epics to a running stream (only the batch that takes them reconnects)')
-    .requiredOption('--account <id>', 'the Capital.com account id')
-    .option('--stream <name>', 'the stream', DEFAULT_STREAM_ID)
-    .option('--epics <list>', 'comma-separated epics', parseList)
-    .option('--epics-file <file>', "epics, one per line or comma-separated ('-' = stdin)")
-    .action((options: EpicOptions & { account: string; stream: string }) =>
-      withTemporal(async (client) => {
-        const epics = epicsFrom(options);
-        await addStreamEpics(client, options.account, options.stream, epics);
-        console.log(`Asked the stream to add ${epics.length} epics.`);
-      }),
-    );
-
-  stream
-    .command('remove')
-    .description('Stop streaming some epics (what was stored stays)')
-    .requiredOption('--account <id>', 'the Capital.com account id')
-    .option('--stream <name>', 'the stream', DEFAULT_STREAM_ID)
-    .option('--epics <list>', 'comma-separated epics', parseList)
-    .option('--epics-file <file>', "epics, one per line or comma-separated ('-' = stdin)")
-    .action((options: EpicOptions & { account: string; stream: string }) =>
-      withTemporal(async (client) => {
-        const epics = epicsFrom(options);
-        await removeStreamEpics(client, options.account, options.stream, epics);
-        console.log(`Asked the stream to remove ${epics.length} epics.`);
-      }),
-    );
+  const changes = [
+    { name: 'add', description: 'Add epics to a running stream (only the batch that takes them reconnects)', change: addStreamEpics, done: 'add' },
+    { name: 'remove', description: 'Stop streaming some epics (what was stored stays)', change: removeStreamEpics, done: 'remove' },
+  ] as const;
+  for (const { name, description, change, done } of changes) {
+    stream
+      .command(name)
+      .description(description)
+      .requiredOption('--account <id>', 'the Capital.com account id')
+      .option('--stream <name>', 'the stream', DEFAULT_STREAM_ID)
+      .option('--epics <list>', 'comma-separated epics', parseList)
+      .option('--epics-file <file>', "epics, one per line or comma-separated ('-' = stdin)")
+      .action((options: EpicOptions & { account: string; stream: string }) =>
+        withTemporal(async (client) => {
+          const epics = epicsFrom(options);
+          await change(client, options.account, options.stream, epics);
+          console.log(`Asked the stream to ${done} ${epics.length} epics.`);
+        }),
+      );
+  }
 
   stream
     .command('stop')
@@ -100,8 +95,10 @@ export function registerStreamCommands(program: Command): void {
     .action((options: { account: string; stream: string; json?: boolean }) =>
       withTemporal(async (client) => {
         const status = await marketStreamStatus(client, options.account, options.stream);
-        if (options.json) return printJson(status);
+        const sentiment = await sentimentPollingStatus(client, options.account);
+        if (options.json) return printJson({ ...status, sentiment });
         printStreamStatus(status, options.account);
+        console.log(sentiment.exists ? `\nClient sentiment: ${sentiment.marketIds?.length ?? 0} markets every ${sentiment.intervalSeconds} s, next poll ${sentiment.nextRunAt ?? '-'} (recon sentiment status --account ${options.account}).` : '\nClient sentiment is not polled for this account (recon stream start … --sentiment-every 900, or recon sentiment start).');
       }),
     );
 
@@ -123,8 +120,10 @@ function printStreamStatus(status: StreamStatus, accountId: string): void {
   const progressOf = new Map(status.activities.map((activity) => [activity.activityId, activity]));
   console.log(`${status.workflowId}: ${state.epics.length} epics in ${state.batches.length} batches, streaming since ${new Date(state.startedAtMs).toISOString()}`);
   const { totals } = state;
-  console.log(`  session pings ${totals.sessionPings}, renewals ${totals.sessionRenewals}, batch runs ${totals.batchRuns} (${totals.batchFailures} failed), continued as new ${totals.continuedAsNew}×, history ${state.historyLength} events\n`);
   const activities = [...progressOf.values()];
+  const rejectedSessions = activities.reduce((sum, activity) => sum + (activity.progress?.sessionRenewals ?? 0), 0);
+  console.log(`  session pings ${totals.sessionPings}, planned logins ${totals.sessionRenewals}, logins after a rejected session ${rejectedSessions} (this run of each batch)`);
+  console.log(`  batch runs ${totals.batchRuns} (${totals.batchFailures} failed), continued as new ${totals.continuedAsNew}×, history ${state.historyLength} events\n`);
   printTable(
     ['batch', 'epics', 'status', 'runs', 'connected', 'reconnects', 'quotes stored', 'p99 ms', 'last heartbeat', 'last error'],
     state.batches.map((batch) => {
@@ -138,7 +137,7 @@ function printStreamStatus(status: StreamStatus, accountId: string): void {
         progress ? `${progress.connected}/${progress.connections}` : '-',
         progress ? String(progress.reconnects) : '-',
         progress ? String(progress.sink.quotesStored) : '-',
-        progress?.sink.latency.p99Ms !== undefined ? String(progress.sink.latency.p99Ms) : '-',
+        progress?.sink.recentLatency.p99Ms !== undefined ? String(progress.sink.recentLatency.p99Ms) : progress?.sink.latency.p99Ms !== undefined ? String(progress.sink.latency.p99Ms) : '-',
         activity?.lastHeartbeatAt ?? '-',
         batch.lastError ?? '',
       ];
@@ -176,13 +175,20 @@ function parseResolutionList(value: string): Resolution[] {
   }
 }
 
-async function withTemporal(work: (client: Client, marketTaskQueue: string) => Promise<void>): Promise<void> {
+/** The account's sentiment schedule polls these markets too (beside those it had), at this interval. */
+async function pollSentimentToo(client: Client, accountId: string, epics: readonly string[], everySeconds: number, taskQueue: string) {
+  const current = await sentimentPollingStatus(client, accountId);
+  const marketIds = [...new Set([...(current.marketIds ?? []), ...epics])].sort();
+  return startSentimentPolling(client, { accountId, marketIds, everySeconds, taskQueue });
+}
+
+async function withTemporal(work: (client: Client, marketTaskQueue: string, reconTaskQueue: string) => Promise<void>): Promise<void> {
   const config = loadConfig();
   const client = await connectTemporal(config);
   try {
-    await work(client, config.market.taskQueue);
+    await work(client, config.market.taskQueue, config.temporal.taskQueue);
   } catch (error) {
-    if (error instanceof MarketStreamError) throw new UserError(error.message);
+    if (error instanceof MarketStreamError || error instanceof SentimentScheduleError) throw new UserError(error.message);
     if (error instanceof WorkflowNotFoundError) throw new UserError('that stream is not running: start it with `recon stream start --account … --epics …`');
     throw error;
   } finally {
@@ -190,6 +196,3 @@ async function withTemporal(work: (client: Client, marketTaskQueue: string) => P
   }
 }
 
-function printJson(value: unknown): void {
-  console.log(JSON.stringify(value, null, 2));
-}

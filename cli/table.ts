@@ -10,3 +10,8 @@ export function alignedRows(rows: readonly string[][]): string[] {
 export function printTable(header: string[], rows: string[][]): void {
   console.log(alignedRows([header, ...rows]).join('\n'));
 }
+
+/** What every `--json` prints: the value, indented. */
+export function printJson(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2));
+}

@@ -12,7 +12,8 @@ import { ORDER_STATES } from '../lib/trading/orders';
 import { formatFixed, toDecimal } from '../lib/money';
 import { connectDatabase } from './connections';
 import { UserError } from './errors';
-import { printTable } from './table';
+import { parseInstant } from './parse';
+import { printJson, printTable } from './table';
 
 const LISTED_MAX = 200;
 const OPEN = ['INTENDED', 'CREATED', 'AMENDED'];
@@ -44,7 +45,7 @@ export function registerTradingCommands(program: Command): void {
     .command('exposure')
     .description("An account's latest exposure snapshot: totals, leverage, concentration, by instrument type and currency, and limit breaches")
     .requiredOption('--account <id>', 'the Capital.com account id')
-    .option('--at <time>', 'the snapshot in force at this UTC time (ISO 8601) instead of the latest', parseTime)
+    .option('--at <time>', 'the snapshot in force at this UTC time (ISO 8601) instead of the latest', parseInstant)
     .option('--json', 'print the whole snapshot as JSON')
     .action((options: { account: string; at?: number; json?: boolean }) =>
       withDatabase('recon exposure', async (mongo) => {
@@ -150,12 +151,4 @@ function parseKind(value: string): AlertKind {
   return value as AlertKind;
 }
 
-function parseTime(value: string): number {
-  const ms = Date.parse(/Z|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
-  if (Number.isNaN(ms)) throw new InvalidArgumentError(`'${value}' is not an ISO 8601 time like 2026-11-24T09:00:00Z`);
-  return ms;
-}
 
-function printJson(value: unknown): void {
-  console.log(JSON.stringify(value, null, 2));
-}

@@ -68,6 +68,8 @@ export const configSchema = z.object({
     taskQueue: z.string().trim().min(1).default('market-data'),
     /** Streamed quotes are kept this many days (bars are kept). */
     quoteRetentionDays: z.coerce.number().int().min(1).max(3650).default(7),
+    /** Client sentiment points older than this are pruned by the sentiment poll. */
+    sentimentRetentionDays: z.coerce.number().int().min(1).max(3650).default(90),
   }),
   cacheDir: z.string().trim().min(1),
 });
@@ -105,6 +107,7 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: Path; description: st
   { name: 'RECON_EXPOSURE_RETENTION_DAYS', path: ['trading', 'exposureRetentionDays'], description: 'days exposure snapshots are kept (default 90)' },
   { name: 'RECON_MARKET_TASK_QUEUE', path: ['market', 'taskQueue'], description: 'task queue of the market-data streaming supervisors (default market-data)' },
   { name: 'RECON_QUOTE_RETENTION_DAYS', path: ['market', 'quoteRetentionDays'], description: 'days streamed quotes are kept; bars stay (default 7)' },
+  { name: 'RECON_SENTIMENT_RETENTION_DAYS', path: ['market', 'sentimentRetentionDays'], description: 'days client sentiment points are kept (default 90)' },
   { name: 'RECON_CACHE_DIR', path: ['cacheDir'], description: 'where built tools and bundles are cached (default ~/.cache/capital-recon)' },
 ];
 

@@ -1,7 +1,11 @@
-import type { Worker } from '@temporalio/worker';
+import type { Worker, WorkflowBundlePath } from '@temporalio/worker';
+import type { Db } from 'mongodb';
 import type { Config } from '../lib/config';
+import type { Logger } from '../lib/log';
+import { capitalClientsFor } from './capital';
 import { createMarketWorker } from './market-worker';
-import { createReconWorker, type ReconWorkerOptions } from './recon-worker';
+import { createReconWorker } from './recon-worker';
+import { tradingSettingsFrom } from './trading-settings';
 
 export interface ServingWorkers {
   workers: Worker[];
@@ -10,13 +14,16 @@ export interface ServingWorkers {
 }
 
 /**
- * What `recon worker` and `recon dev` serve: the recon queue (reconciliations, monitors, intents,
- * back-fills) and the market-data queue (streaming supervisors), one worker each in this process.
+ * What `recon worker` and `recon dev` serve, configured from `config`: the recon queue
+ * (reconciliations, monitors, intents, back-fills, watchlist syncs, sentiment polls) and the
+ * market-data queue (streaming supervisors), one worker each in this process, sharing one
+ * Capital.com session per account.
  */
-export async function createServingWorkers(options: ReconWorkerOptions, market: Config['market']): Promise<ServingWorkers> {
-  const recon = await createReconWorker(options);
+export async function createServingWorkers(config: Config, target: { address: string; namespace: string; bundle: WorkflowBundlePath; db: Db; log: Logger }): Promise<ServingWorkers> {
+  const capitalFor = capitalClientsFor(config, target.log);
+  const recon = await createReconWorker({ ...target, taskQueue: config.temporal.taskQueue, capitalFor, trading: tradingSettingsFrom(config) });
   try {
-    const streaming = await createMarketWorker({ ...options, taskQueue: market.taskQueue, quoteRetentionDays: market.quoteRetentionDays });
+    const streaming = await createMarketWorker({ ...target, taskQueue: config.market.taskQueue, capitalFor, quoteRetentionDays: config.market.quoteRetentionDays });
     return {
       workers: [recon.worker, streaming.worker],
       close: async () => {

@@ -4,11 +4,9 @@ import { connectTemporalClient } from '../lib/temporal/client';
 import { ensureNamespace } from '../lib/temporal/namespace';
 import { connectMongo } from '../lib/store/mongo';
 import { workflowBundle } from './bundle';
-import { capitalClientsFor } from './capital';
 import { relaunchWithHeapBudget, reportHeapBudget } from './heap-budget';
 import { createServingWorkers } from './all-workers';
 import { runWorkerUntilSignal } from './run';
-import { tradingSettingsFrom } from './trading-settings';
 import { installTemporalRuntime } from './runtime';
 
 /**
@@ -28,19 +26,7 @@ export async function runReconWorker(): Promise<void> {
   await prepareNamespace(config.temporal.address, config.temporal.namespace, log);
   const mongo = await connectMongo(config.mongo.uri, config.mongo.database);
   const bundle = await workflowBundle(config.cacheDir, log);
-  const { workers, close } = await createServingWorkers(
-    {
-      address: config.temporal.address,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      bundle,
-      db: mongo.db,
-      log,
-      capitalFor: capitalClientsFor(config, log),
-      trading: tradingSettingsFrom(config),
-    },
-    config.market,
-  );
+  const { workers, close } = await createServingWorkers(config, { address: config.temporal.address, namespace: config.temporal.namespace, bundle, db: mongo.db, log });
   log.info({ taskQueue: config.temporal.taskQueue, marketTaskQueue: config.market.taskQueue, namespace: config.temporal.namespace }, 'recon worker running');
   await runWorkerUntilSignal(workers, async () => {
     await close();

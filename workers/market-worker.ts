@@ -1,10 +1,9 @@
-import { NativeConnection, Worker, type WorkflowBundlePath } from '@temporalio/worker';
+import type { WorkflowBundlePath } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { createMarketStreamActivities } from '../activities/market-stream';
 import type { CapitalClient } from '../lib/capital';
 import type { Logger } from '../lib/log';
-import { ensureIndexes } from '../lib/store/indexes';
-import type { RunningWorker } from './recon-worker';
+import { createConnectedWorker, type RunningWorker } from './recon-worker';
 
 export interface MarketWorkerOptions {
   address: string;
@@ -27,22 +26,13 @@ export const MAX_STREAMING_ACTIVITIES = 200;
 
 /** The worker of the market-data task queue: streaming supervisors and their batch activities. */
 export async function createMarketWorker(options: MarketWorkerOptions): Promise<RunningWorker> {
-  await ensureIndexes(options.db);
-  const connection = await NativeConnection.connect({ address: options.address });
-  try {
-    const worker = await Worker.create({
-      connection,
-      namespace: options.namespace,
-      taskQueue: options.taskQueue,
-      workflowBundle: options.bundle,
-      activities: createMarketStreamActivities({ db: options.db, log: options.log.child({ component: 'market-activity' }), capitalFor: options.capitalFor, quoteRetentionDays: options.quoteRetentionDays }),
-      maxConcurrentActivityTaskExecutions: MAX_STREAMING_ACTIVITIES,
-      shutdownGraceTime: '10 seconds',
-      shutdownForceTime: '20 seconds',
-    });
-    return { worker, close: () => connection.close() };
-  } catch (error) {
-    await connection.close();
-    throw error;
-  }
+  return createConnectedWorker(options, {
+    activities: createMarketStreamActivities({ db: options.db, log: options.log.child({ component: 'market-activity' }), capitalFor: options.capitalFor, quoteRetentionDays: options.quoteRetentionDays }),
+    maxConcurrentActivityTaskExecutions: MAX_STREAMING_ACTIVITIES,
+    // A batch's heartbeat carries its progress (`recon stream status`): send it every few
+    // seconds instead of at 80% of the heartbeat timeout.
+    maxHeartbeatThrottleInterval: '3 seconds',
+    shutdownGraceTime: '10 seconds',
+    shutdownForceTime: '20 seconds',
+  });
 }

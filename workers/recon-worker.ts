@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkflowBundlePath } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundlePath } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { createActivities } from '../activities';
 import type { StatementsSettings, TradingSettings } from '../activities';
@@ -31,21 +31,30 @@ export const MAX_CONCURRENT_ACTIVITIES = 16;
 
 /** The worker of the `recon` task queue: reconciliation workflows and their activities. */
 export async function createReconWorker(options: ReconWorkerOptions): Promise<RunningWorker> {
-  await ensureIndexes(options.db);
-  const connection = await NativeConnection.connect({ address: options.address });
+  return createConnectedWorker(options, {
+    activities: createActivities({ db: options.db, log: options.log.child({ component: 'activity' }), capitalFor: options.capitalFor, statements: options.statements, trading: options.trading }),
+    // Activities read a month at a time: bound how many hold one at once, so the heap budget
+    // (RECON_WORKER_HEAP_MB) holds. One run needs 8 ingest windows + 3 side by side; others queue.
+    maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
+    shutdownGraceTime: '5 seconds',
+    shutdownForceTime: '15 seconds',
+  });
+}
+
+export interface WorkerTarget {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  bundle: WorkflowBundlePath;
+  db: Db;
+}
+
+/** A worker on its own connection, once the indexes its queries rely on exist. */
+export async function createConnectedWorker(target: WorkerTarget, options: Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'workflowBundle' | 'workflowsPath'>): Promise<RunningWorker> {
+  await ensureIndexes(target.db);
+  const connection = await NativeConnection.connect({ address: target.address });
   try {
-    const worker = await Worker.create({
-      connection,
-      namespace: options.namespace,
-      taskQueue: options.taskQueue,
-      workflowBundle: options.bundle,
-      activities: createActivities({ db: options.db, log: options.log.child({ component: 'activity' }), capitalFor: options.capitalFor, statements: options.statements, trading: options.trading }),
-      // Activities read a month at a time: bound how many hold one at once, so the heap budget
-      // (RECON_WORKER_HEAP_MB) holds. One run needs 8 ingest windows + 3 side by side; others queue.
-      maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
-      shutdownGraceTime: '5 seconds',
-      shutdownForceTime: '15 seconds',
-    });
+    const worker = await Worker.create({ ...options, connection, namespace: target.namespace, taskQueue: target.taskQueue, workflowBundle: target.bundle });
     return { worker, close: () => connection.close() };
   } catch (error) {
     await connection.close();

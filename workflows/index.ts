@@ -6,3 +6,6 @@ export { scheduledReconciliation } from './scheduled-reconciliation';
 export { monitorWorkingOrders, snapshotExposure } from './trading-monitors';
 export { executeTradeIntent } from './trade-intent';
 export { superviseMarketStream } from './market-stream';
+export { backfillPrices } from './market-backfill';
+export { syncWatchlists } from './watchlist-sync';
+export { pollMarketSentiment } from './market-sentiment';

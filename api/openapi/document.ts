@@ -20,9 +20,9 @@ export function openApiDocument(modules: readonly RouteModule[]): Record<string,
     info: {
       title: 'capital-recon API',
       version: codeVersion(),
-      description: 'Reconciliation runs, their statements and proof traces, and the normalised ledger. Amounts are exact decimal strings; times are ISO 8601 in UTC.',
+      description: 'Reconciliation runs, their statements and proof traces, the normalised ledger, trading monitors, trade intents and market data. Amounts and prices are exact decimal strings; times are ISO 8601 in UTC.',
     },
-    tags: modules.map((m) => ({ name: m.tag, description: m.description })),
+    tags: uniqueTags(modules),
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a token from RECON_API_TOKENS; each route names the scope it needs' } },
       schemas: { Error: jsonSchema(errorBody, 'output') },
@@ -73,4 +73,11 @@ function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query')
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
   return rest;
+}
+
+/** One tag per name (OpenAPI wants them unique): modules sharing a tag join their descriptions. */
+function uniqueTags(modules: readonly RouteModule[]): Array<{ name: string; description: string }> {
+  const byName = new Map<string, string[]>();
+  for (const module of modules) byName.set(module.tag, [...(byName.get(module.tag) ?? []), module.description]);
+  return [...byName].map(([name, descriptions]) => ({ name, description: descriptions.join(' ') }));
 }

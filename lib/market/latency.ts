@@ -43,3 +43,34 @@ export class LatencyHistogram {
     return { count: this.count, p50Ms: this.percentile(0.5), p90Ms: this.percentile(0.9), p99Ms: this.percentile(0.99), maxMs: this.maxMs };
   }
 }
+
+/** Latencies since the start, and those of the last complete window (default 30 s): the steady state after a warm-up. */
+export class RollingLatency {
+  private readonly total = new LatencyHistogram();
+  private current = new LatencyHistogram();
+  private lastWindow: LatencySummary = { count: 0 };
+  private windowEndsAtMs: number | undefined;
+
+  constructor(private readonly windowMs = 30_000) {}
+
+  record(ms: number, nowMs: number): void {
+    this.windowEndsAtMs ??= nowMs + this.windowMs;
+    if (nowMs >= this.windowEndsAtMs) {
+      this.lastWindow = this.current.summary();
+      this.current = new LatencyHistogram();
+      this.windowEndsAtMs = nowMs + this.windowMs;
+    }
+    this.total.record(ms);
+    this.current.record(ms);
+  }
+
+  /** Everything recorded so far. */
+  summary(): LatencySummary {
+    return this.total.summary();
+  }
+
+  /** The last complete window (empty until one has passed). */
+  recent(): LatencySummary {
+    return this.lastWindow;
+  }
+}

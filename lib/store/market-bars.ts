@@ -16,12 +16,14 @@ import { insertNewOnly } from './upsert';
  * - `market_bars`: closed bars, final, one document per epic, resolution and bucket (`_id` =
  *   `barKey`). A second writer of the same bar leaves the first one's alone.
  *
- * Stored bars keep the newest `STORED_REMEMBERED_QUOTES` quotes of their tail: enough to know a
- * replay after a restart (replays repeat the newest quotes) while keeping documents small.
+ * Stored bars keep the newest `STORED_REMEMBERED_QUOTES` quotes of their tail besides their open
+ * and close, which a bar always knows: a new connection's first quote repeats at most the last one
+ * seen, so that is enough to know a replay after a restart, and it keeps the documents small (the
+ * live ones are rewritten many times a second). Within one run the whole tail is in memory.
  */
 export const LIVE_BARS = 'market_live_bars';
 export const STREAMED_BARS = 'market_bars';
-export const STORED_REMEMBERED_QUOTES = 8;
+export const STORED_REMEMBERED_QUOTES = 2;
 
 interface LiveBarsDocument {
   _id: string;

@@ -5,16 +5,19 @@ import type { Logger } from '../log';
 import { LiveBars } from '../market/live-bars';
 import { checkQuote, OhlcError, type CheckedQuote } from '../market/ohlc';
 import { RESOLUTIONS, type Resolution } from '../market/resolutions';
-import { LatencyHistogram, type LatencySummary } from '../market/latency';
+import { LatencyHistogram, RollingLatency, type LatencySummary } from '../market/latency';
 import { deleteLiveBars, readLiveBars, storeStreamedBars, writeLiveBars, type LiveEpic } from './market-bars';
 import { storeQuotes } from './market-quotes';
 import { StreamOhlcSeries, storeStreamOhlc } from './market-stream-ohlc';
+
+/** Quotes waiting for the quote store, at most: a few seconds at the target rate. */
+export const QUOTES_PENDING_MAX = 100_000;
 
 export interface QuoteSinkOptions {
   db: Db;
   log: Logger;
   resolutions?: readonly Resolution[];
-  /** Pause between two writes while quotes keep coming; one write is in flight at a time. Default 50 ms. */
+  /** Pause between two writes while quotes keep coming; one write is in flight at a time. Default 25 ms. */
   writeEveryMs?: number;
   /** How long after its bucket ends a bar still takes quotes. */
   closeGraceMs?: number;
@@ -25,6 +28,8 @@ export interface QuoteSinkStats {
   quotesReceived: number;
   quotesStored: number;
   quotesRejected: number;
+  /** Quotes left out of the quote store because writes fell too far behind (their bars have them). */
+  quotesShed: number;
   lateQuotes: number;
   repeatedQuotes: number;
   barsClosed: number;
@@ -35,6 +40,10 @@ export interface QuoteSinkStats {
   lastQuoteAtMs?: number;
   /** Receipt to stored bar, over every quote so far. */
   latency: LatencySummary;
+  /** The same over the last complete 15-second window: the steady state. */
+  recentLatency: LatencySummary;
+  /** How long each write took (quotes, closed bars and live bars together). */
+  writeMs: LatencySummary;
 }
 
 /**
@@ -52,7 +61,8 @@ export class QuoteSink {
   private readonly now: () => number;
   private readonly writeEveryMs: number;
   private readonly writerId = randomUUID().slice(0, 8);
-  private readonly latencyHistogram = new LatencyHistogram();
+  private readonly latency = new RollingLatency(15_000);
+  private readonly writeDurations = new LatencyHistogram();
   private pending: Array<CheckedQuote & { receivedAtMs: number }> = [];
   private liveIds = new Map<string, string>();
   private sequence = 0;
@@ -60,7 +70,7 @@ export class QuoteSink {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private failure: Error | undefined;
-  private readonly counts = { quotesReceived: 0, quotesStored: 0, quotesRejected: 0, barsClosed: 0, liveWrites: 0, writes: 0, ohlcBarsStored: 0 };
+  private readonly counts = { quotesReceived: 0, quotesStored: 0, quotesRejected: 0, quotesShed: 0, barsClosed: 0, liveWrites: 0, writes: 0, ohlcBarsStored: 0 };
   private lastQuoteAtMs: number | undefined;
 
   constructor(options: QuoteSinkOptions) {
@@ -68,7 +78,7 @@ export class QuoteSink {
     this.log = options.log;
     this.live = new LiveBars(options.resolutions ?? RESOLUTIONS, options.closeGraceMs);
     this.now = options.now ?? Date.now;
-    this.writeEveryMs = options.writeEveryMs ?? 50;
+    this.writeEveryMs = options.writeEveryMs ?? 25;
   }
 
   /** Takes over the forming bars stored for these epics (by an earlier run) and closes those that ended meanwhile. */
@@ -99,6 +109,7 @@ export class QuoteSink {
     }
     this.counts.quotesReceived++;
     this.lastQuoteAtMs = receivedAtMs;
+    if (this.pending.length >= QUOTES_PENDING_MAX) this.shed();
     this.pending.push({ ...checked, receivedAtMs });
     this.live.add(checked);
     this.schedule();
@@ -110,13 +121,20 @@ export class QuoteSink {
     this.schedule();
   }
 
+  /** Memory stays bounded when the store cannot keep up: the oldest tenth of the waiting quotes go (their bars keep them). */
+  private shed(): void {
+    const shed = this.pending.splice(0, Math.ceil(QUOTES_PENDING_MAX / 10));
+    this.counts.quotesShed += shed.length;
+    this.log.warn({ quotesShed: this.counts.quotesShed, waiting: this.pending.length }, 'the store is falling behind the stream: oldest waiting quotes left out of the quote store');
+  }
+
   /** The first write failure, if any: the owner should fail and restart the stream. */
   get error(): Error | undefined {
     return this.failure;
   }
 
   stats(): QuoteSinkStats {
-    return { ...this.counts, lateQuotes: this.live.lateQuotes, repeatedQuotes: this.live.repeatedQuotes, ohlcFrames: this.ohlc.framesSeen, ...(this.lastQuoteAtMs !== undefined ? { lastQuoteAtMs: this.lastQuoteAtMs } : {}), latency: this.latencyHistogram.summary() };
+    return { ...this.counts, lateQuotes: this.live.lateQuotes, repeatedQuotes: this.live.repeatedQuotes, ohlcFrames: this.ohlc.framesSeen, ...(this.lastQuoteAtMs !== undefined ? { lastQuoteAtMs: this.lastQuoteAtMs } : {}), latency: this.latency.summary(), recentLatency: this.latency.recent(), writeMs: this.writeDurations.summary() };
   }
 
   /** Stops taking quotes and writes everything still held (bars still forming stay live for the next run). */
@@ -153,6 +171,7 @@ export class QuoteSink {
     const ohlcFinal = this.ohlc.takeFinal();
     if (quotes.length === 0 && closed.length === 0 && changed.epics.length === 0 && ohlcFinal.length === 0) return;
     this.counts.writes++;
+    const startedMs = this.now();
     if (quotes.length > 0) this.counts.quotesStored += await storeQuotes(this.db, quotes);
     // Closed bars first: a reader never misses a bar between its live and its closed document.
     if (closed.length > 0) {
@@ -172,6 +191,7 @@ export class QuoteSink {
     }
     if (ohlcFinal.length > 0) this.counts.ohlcBarsStored += await storeStreamOhlc(this.db, ohlcFinal, nowMs);
     const storedAtMs = this.now();
-    for (const quote of quotes) this.latencyHistogram.record(storedAtMs - quote.receivedAtMs);
+    this.writeDurations.record(storedAtMs - startedMs);
+    for (const quote of quotes) this.latency.record(storedAtMs - quote.receivedAtMs, storedAtMs);
   }
 }

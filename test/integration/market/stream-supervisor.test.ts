@@ -24,6 +24,8 @@ import type { MarketStreamState, StreamSettings } from '../../../workflows/marke
 import { streamStateQuery } from '../../../workflows/market-stream';
 import { startSimulatorWithClient, type SimulatorFixture } from '../../helpers/simulator';
 import { openTestDatabase, startTestMarketWorker, testStack, type TestMarketWorkerContext } from '../../helpers/stack';
+import { recon } from '../../helpers/recon-cli';
+import { stopSentimentPolling } from '../../../lib/temporal/sentiment-schedules';
 
 const SEED = 37;
 const EPICS = allMarkets().slice(0, 100).map((market) => market.epic);
@@ -226,5 +228,34 @@ describe('streaming supervisor against the simulator', () => {
       assert.equal(bar.instrumentId, instrumentId(bar.epic));
     }
     await stopMarketStream(client, accountId, 'ohlc');
+  });
+
+  test('recon stream start, add, status, remove and stop, as a user runs them', async () => {
+    const stack = testStack();
+    const env = { TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: stack.namespace, MONGODB_URI: stack.mongoUri, RECON_MARKET_TASK_QUEUE: ctx.taskQueue, TEMPORAL_TASK_QUEUE: `no-recon-worker-${SEED}` };
+    const account = ['--account', accountId, '--stream', 'cli'];
+    const started = await recon(env, 'stream', 'start', ...account, '--epics', EPICS.slice(0, 3).join(','), '--sentiment-every', '600');
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, /Started market-stream:.*:cli with 3 epics/);
+    assert.match(started.stdout, /Client sentiment of 3 markets is polled every 600 s/);
+    assert.equal((await recon(env, 'stream', 'add', ...account, '--epics', EPICS[3]!)).code, 0);
+    const status = await until('a status with four epics streaming', async () => {
+      const result = await recon(env, 'stream', 'status', ...account, '--json');
+      const parsed = JSON.parse(result.stdout) as { state?: MarketStreamState; activities: unknown[]; sentiment: { exists: boolean; marketIds: string[] } };
+      return parsed.state?.epics.length === 4 && parsed.activities.length === 1 ? parsed : undefined;
+    });
+    assert.deepEqual(status.sentiment.marketIds, EPICS.slice(0, 3).sort());
+    const table = await recon(env, 'stream', 'status', ...account);
+    assert.match(table.stdout, /4 epics in 1 batches/);
+    assert.match(table.stdout, /batch\s+epics\s+status/);
+    assert.equal((await recon(env, 'stream', 'remove', ...account, '--epics', EPICS[3]!)).code, 0);
+    const bad = await recon(env, 'stream', 'add', ...account, '--epics', 'not an epic');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /epic/);
+    const stopped = await recon(env, 'stream', 'stop', ...account);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.match(stopped.stdout, /Stopped the cli stream/);
+    assert.match((await recon(env, 'stream', 'status', ...account)).stdout, /not running \(CANCELLED\)/);
+    await stopSentimentPolling(client, accountId);
   });
 });

@@ -114,5 +114,7 @@ describe('the API without its servers: auth, validation, errors, the document', 
     assert.equal(documented.length, served.length, 'and nothing documented that is not served');
     assert.deepEqual(document.paths['/ledger/transactions'].get.security, [{ bearer: ['ledger:read'] }]);
     assert.deepEqual(document.paths['/healthz'].get.security, []);
+    const tagNames = (document.tags as Array<{ name: string }>).map((tag) => tag.name);
+    assert.deepEqual(tagNames, [...new Set(tagNames)], 'each tag once');
   });
 });

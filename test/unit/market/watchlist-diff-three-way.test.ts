@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ChartConfigError, diffWatchlist, WATCHLIST_SYNC_EPICS_MAX } from '../../../lib/market/chart-config';
+import * as door from '../../../lib/market/chart-config';
+import { ChartConfigError } from '../../../lib/market/chart-config-schemas';
+import { diffWatchlist, WATCHLIST_SYNC_EPICS_MAX } from '../../../lib/market/watchlist-diff';
 
 const NOTHING = { toAddOnBroker: [], toRemoveOnBroker: [], toAddLocally: [], toRemoveLocally: [] };
 
@@ -63,5 +65,10 @@ describe('three-way watchlist diff', () => {
     const tooMany = Array.from({ length: WATCHLIST_SYNC_EPICS_MAX + 1 }, (_, i) => `EPIC${i}`);
     assert.throws(() => diffWatchlist([], tooMany), (error: unknown) => error instanceof ChartConfigError && /broker watchlist holds 1001 epics, more than 1000/.test(error.message));
     assert.throws(() => diffWatchlist([' '], []), /epic is empty/);
+  });
+
+  test('the door to chart configs re-exports the diff', () => {
+    assert.equal(door.diffWatchlist, diffWatchlist);
+    assert.equal(door.WATCHLIST_SYNC_EPICS_MAX, WATCHLIST_SYNC_EPICS_MAX);
   });
 });
