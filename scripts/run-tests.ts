@@ -3,9 +3,10 @@
  * database are started for the whole run (and the workflow bundle is built once); after it, they
  * are stopped, whether tests passed, failed or the run was interrupted.
  *
- *   npm test                          unit + integration
+ *   npm test                          unit + integration + the reliability suite in its reduced size
  *   npm test -- --unit                unit tests only (no servers)
  *   npm test -- test/integration/x.test.ts   just these files
+ *   npm run test:reliability          the reliability suite (test/reliability) in its full size
  */
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
@@ -23,9 +24,13 @@ async function main(): Promise<number> {
   const root = projectRoot();
   const args = process.argv.slice(2);
   const unitOnly = args.includes('--unit');
+  const reliabilityOnly = args.includes('--reliability');
   const named = args.filter((a) => !a.startsWith('--'));
-  const files = named.length > 0 ? named : await testFiles(path.join(root, 'test'), unitOnly ? ['unit'] : ['unit', 'integration']);
-  const needsStack = files.some((f) => f.includes(`${path.sep}integration${path.sep}`) || f.includes('integration/'));
+  const folders = unitOnly ? ['unit'] : reliabilityOnly ? ['reliability'] : ['unit', 'integration', 'reliability'];
+  const files = named.length > 0 ? named : await testFiles(path.join(root, 'test'), folders);
+  const needsStack = files.some((f) => /(^|[\\/])(integration|reliability)[\\/]/.test(f));
+  // The reliability suite sizes itself from this (test/helpers/reliability.ts): full on request, else reduced.
+  if (reliabilityOnly) process.env.RECON_RELIABILITY_SIZE ??= 'full';
 
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'info', format: 'pretty' });
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', LOG_FORMAT: 'json' };
