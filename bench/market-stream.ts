@@ -40,14 +40,6 @@ interface SimulatorStats {
   connections: number;
 }
 
-interface Totals {
-  received: number;
-  stored: number;
-  p50Ms: number;
-  p99Ms: number;
-  writeP99Ms: number;
-}
-
 /**
  * Streaming into the store through the real market-data worker (its own process) and the
  * supervisor workflow, from the simulator (its own process) over WebSocket, 100 epics in three
@@ -129,37 +121,52 @@ function phaseRunner(client: Client, simulator: SimulatorReady, taskQueue: strin
       if (Date.now() > deadline) throw new Error(`the ${streamId} stream did not start within 60 s`);
     } while (status.activities.length < 3 || status.activities.some((a) => (a.progress?.sink.quotesReceived ?? 0) === 0));
     await sleep(3_000);
-    const before = totals(await marketStreamStatus(client, simulator.accountId, streamId));
+    const before = await marketStreamStatus(client, simulator.accountId, streamId);
     const simulatorBefore = await control<SimulatorStats>('/stats');
     const startedAtMs = Date.now();
     await sleep(seconds * 1_000);
-    const after = totals(await marketStreamStatus(client, simulator.accountId, streamId));
+    const after = await marketStreamStatus(client, simulator.accountId, streamId);
     const simulatorAfter = await control<SimulatorStats>('/stats');
     const endedAtMs = Date.now();
     await stopMarketStream(client, simulator.accountId, streamId, 120_000);
     const elapsedSeconds = (endedAtMs - startedAtMs) / 1_000;
     const sent = simulatorAfter.quotesSent - simulatorBefore.quotesSent;
     const dropped = simulatorAfter.quotesDropped - simulatorBefore.quotesDropped;
+    const rates = ratesBetween(before, after);
+    const latency = latencies(after);
     return {
       startedAtMs,
       endedAtMs,
       sentPerSecond: sent / elapsedSeconds,
       droppedShare: sent + dropped > 0 ? dropped / (sent + dropped) : 0,
-      receivedPerSecond: (after.received - before.received) / elapsedSeconds,
-      storedPerSecond: (after.stored - before.stored) / elapsedSeconds,
-      p50Ms: after.p50Ms,
-      p99Ms: after.p99Ms,
-      writeP99Ms: after.writeP99Ms,
+      ...rates,
+      ...latency,
     };
   };
 }
 
-/** Summed over the batches; latency percentiles are the slowest batch's, over its last complete 15-s window. */
-function totals(status: StreamStatus): Totals {
+/**
+ * Quotes/s processed and stored, summed over the batches, each batch's counts divided by the time
+ * between the two heartbeats that reported them (a heartbeat is up to a few seconds old when read).
+ */
+function ratesBetween(before: StreamStatus, after: StreamStatus): { receivedPerSecond: number; storedPerSecond: number } {
+  let receivedPerSecond = 0;
+  let storedPerSecond = 0;
+  for (const later of after.activities) {
+    const earlier = before.activities.find((activity) => activity.activityId === later.activityId);
+    if (!earlier?.progress || !later.progress || !earlier.lastHeartbeatAt || !later.lastHeartbeatAt) continue;
+    const seconds = (Date.parse(later.lastHeartbeatAt) - Date.parse(earlier.lastHeartbeatAt)) / 1_000;
+    if (seconds <= 0) continue;
+    receivedPerSecond += (later.progress.sink.quotesReceived - earlier.progress.sink.quotesReceived) / seconds;
+    storedPerSecond += (later.progress.sink.quotesStored - earlier.progress.sink.quotesStored) / seconds;
+  }
+  return { receivedPerSecond, storedPerSecond };
+}
+
+/** The slowest batch's percentiles over its last complete 15-s window. */
+function latencies(status: StreamStatus): { p50Ms: number; p99Ms: number; writeP99Ms: number } {
   const sinks = status.activities.flatMap((activity) => (activity.progress ? [activity.progress.sink] : []));
   return {
-    received: sinks.reduce((sum, sink) => sum + sink.quotesReceived, 0),
-    stored: sinks.reduce((sum, sink) => sum + sink.quotesStored, 0),
     p50Ms: Math.max(0, ...sinks.map((sink) => sink.recentLatency.p50Ms ?? 0)),
     p99Ms: Math.max(0, ...sinks.map((sink) => sink.recentLatency.p99Ms ?? 0)),
     writeP99Ms: Math.max(0, ...sinks.map((sink) => sink.writeMs.p99Ms ?? 0)),

@@ -14,13 +14,6 @@ import { bucketEndMs, bucketStartMs, parseResolutions, type Resolution } from '.
 /** How long after its bucket ends a bar still takes quotes: quotes are in flight for a moment. */
 export const CLOSE_GRACE_MS_DEFAULT = 2_000;
 
-export interface LiveBarsChange {
-  /** Epics with a changed forming bar, sorted. */
-  epics: string[];
-  /** Every forming bar of those epics (all resolutions), not only the changed ones. */
-  bars: QuoteBar[];
-}
-
 export class LiveBars {
   readonly resolutions: readonly Resolution[];
   private readonly bars = new Map<string, QuoteBar>();
@@ -80,11 +73,11 @@ export class LiveBars {
     return this.lastQuotes.get(epic);
   }
 
-  /** The forming bars of every epic changed since the last call; forgets the changes. */
-  takeChanged(): LiveBarsChange {
+  /** The epics whose forming bars changed since the last call (sorted); forgets the changes. */
+  takeChanged(): string[] {
     const epics = [...this.changedEpics].sort();
     this.changedEpics.clear();
-    return { epics, bars: epics.flatMap((epic) => this.formingBarsOf(epic)) };
+    return epics;
   }
 
   /**
@@ -113,6 +106,11 @@ export class LiveBars {
 
   get hasChanges(): boolean {
     return this.changedEpics.size > 0;
+  }
+
+  /** Epics with forming bars or a latest quote, sorted. */
+  knownEpics(): string[] {
+    return [...new Set([...this.barsOfEpic.keys(), ...this.lastQuotes.keys()])].sort();
   }
 
   formingBarsOf(epic: string): QuoteBar[] {

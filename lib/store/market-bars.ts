@@ -7,12 +7,14 @@ import { insertNewOnly } from './upsert';
 /**
  * Bars built from streamed quotes, in two collections:
  *
- * - `market_live_bars`: the bars still forming, one document per epic holding all its forming bars
- *   as one JSON text (the embedded database converts one text far faster than sub-documents).
- *   A writer replaces an epic's document by inserting the next version and then deleting the
- *   ones before it, so a reader always finds at least one complete version and takes the newest.
- *   The collection holds one document per streamed epic (two for a moment), so reading it whole
- *   is cheap even where only `_id` lookups use an index.
+ * - `market_live_bars`: the bars still forming, one document per writer (a streamed batch of up to
+ *   40 epics) holding all its epics' forming bars and latest quotes as one JSON text (the embedded
+ *   database converts one text far faster than sub-documents). A writer replaces its document by
+ *   inserting the next version and then deleting the previous one by id, so a write is two
+ *   single-document operations whatever the number of epics, and a reader always finds a
+ *   complete version; per epic, the newest version holding it wins. The collection holds about
+ *   one document per running batch, so reading it whole is cheap even where only `_id` lookups
+ *   use an index.
  * - `market_bars`: closed bars, final, one document per epic, resolution and bucket (`_id` =
  *   `barKey`). A second writer of the same bar leaves the first one's alone.
  *
@@ -26,14 +28,16 @@ export const STREAMED_BARS = 'market_bars';
 export const STORED_REMEMBERED_QUOTES = 2;
 
 interface LiveBarsDocument {
+  /** `{writerId}:{sequence}` */
   _id: string;
-  epic: string;
-  /** Orders versions of one epic: the writer's clock, then its sequence. */
+  writerId: string;
+  /** The epics this version holds, for lookups. */
+  epics: string[];
+  /** Orders versions: the writer's clock, then its sequence. */
   writtenAtMs: number;
   sequence: number;
-  barsJson: string;
-  /** The newest quote seen, kept when every bar has closed (a market that stopped quoting). */
-  lastQuote?: LatestQuote;
+  /** `Record<epic, LiveEpic>` as one JSON text. */
+  liveJson: string;
 }
 
 export interface StreamedBarDocument {
@@ -60,7 +64,7 @@ export interface LatestQuote {
 
 export async function ensureMarketBarIndexes(db: Db): Promise<void> {
   await db.collection(STREAMED_BARS).createIndex({ epic: 1, resolution: 1, startMs: 1 });
-  await db.collection(LIVE_BARS).createIndex({ epic: 1 });
+  await db.collection(LIVE_BARS).createIndex({ epics: 1 });
 }
 
 function trimmed(bar: QuoteBar): QuoteBar {
@@ -69,43 +73,71 @@ function trimmed(bar: QuoteBar): QuoteBar {
 
 export interface LiveEpic {
   bars: readonly QuoteBar[];
+  /** The newest quote seen, kept when every bar has closed (a market that stopped quoting). */
   lastQuote?: LatestQuote;
 }
 
-/** Writes the forming bars of each listed epic as its new version; `previous` are the ids this writer wrote before, deleted after. Returns the new ids by epic. */
-export async function writeLiveBars(db: Db, forming: ReadonlyMap<string, LiveEpic>, version: { writtenAtMs: number; sequence: number; writerId: string }, previous: readonly string[]): Promise<Map<string, string>> {
-  const documents: LiveBarsDocument[] = [];
-  const ids = new Map<string, string>();
-  for (const [epic, { bars, lastQuote }] of forming) {
-    const _id = `${epic}@${version.writerId}:${version.sequence}`;
-    ids.set(epic, _id);
-    documents.push({ _id, epic, writtenAtMs: version.writtenAtMs, sequence: version.sequence, barsJson: JSON.stringify(bars.map(trimmed)), ...(lastQuote ? { lastQuote } : {}) });
-  }
-  if (documents.length > 0) await db.collection<LiveBarsDocument>(LIVE_BARS).insertMany(documents, { ordered: false });
-  if (previous.length > 0) await db.collection<LiveBarsDocument>(LIVE_BARS).deleteMany({ _id: { $in: [...previous] } });
-  return ids;
+export interface LiveVersion {
+  writerId: string;
+  sequence: number;
+  writtenAtMs: number;
 }
 
-/** The newest live version of each epic: its forming bars and the ids of every version found (to delete when taking over). */
-export async function readLiveBars(db: Db, epics: readonly string[]): Promise<{ bars: Map<string, QuoteBar[]>; lastQuotes: Map<string, LatestQuote>; ids: string[] }> {
-  if (epics.length === 0) return { bars: new Map(), lastQuotes: new Map(), ids: [] };
-  const documents = await db.collection<LiveBarsDocument>(LIVE_BARS).find({ epic: { $in: [...epics] } }).toArray();
-  const newest = new Map<string, LiveBarsDocument>();
-  for (const document of documents) {
-    const seen = newest.get(document.epic);
-    if (!seen || document.writtenAtMs > seen.writtenAtMs || (document.writtenAtMs === seen.writtenAtMs && document.sequence > seen.sequence)) newest.set(document.epic, document);
-  }
-  const bars = new Map<string, QuoteBar[]>();
-  const lastQuotes = new Map<string, LatestQuote>();
-  for (const [epic, document] of newest) {
-    bars.set(epic, JSON.parse(document.barsJson) as QuoteBar[]);
-    if (document.lastQuote) lastQuotes.set(epic, { epic, atMs: document.lastQuote.atMs, bid: document.lastQuote.bid, ask: document.lastQuote.ask });
-  }
-  return { bars, lastQuotes, ids: documents.map((document) => document._id) };
+/**
+ * Writes a writer's new version, holding every epic it streams, then deletes its previous version
+ * by id. Returns the new version's id.
+ */
+export async function writeLiveBars(db: Db, live: ReadonlyMap<string, LiveEpic>, version: LiveVersion, previousId?: string): Promise<string> {
+  const _id = `${version.writerId}:${version.sequence}`;
+  const held: Record<string, LiveEpic> = {};
+  for (const [epic, { bars, lastQuote }] of live) held[epic] = { bars: bars.map(trimmed), ...(lastQuote ? { lastQuote } : {}) };
+  await db.collection<LiveBarsDocument>(LIVE_BARS).insertOne({ _id, writerId: version.writerId, epics: [...live.keys()].sort(), writtenAtMs: version.writtenAtMs, sequence: version.sequence, liveJson: JSON.stringify(held) });
+  if (previousId !== undefined) await db.collection<LiveBarsDocument>(LIVE_BARS).deleteOne({ _id: previousId });
+  return _id;
 }
 
-export async function deleteLiveBars(db: Db, ids: readonly string[]): Promise<void> {
-  if (ids.length > 0) await db.collection<LiveBarsDocument>(LIVE_BARS).deleteMany({ _id: { $in: [...ids] } });
+export interface LiveRead {
+  bars: Map<string, QuoteBar[]>;
+  lastQuotes: Map<string, LatestQuote>;
+}
+
+/** The newest live version of each epic that has one: its forming bars and its latest quote. */
+export async function readLiveBars(db: Db, epics: readonly string[]): Promise<LiveRead> {
+  if (epics.length === 0) return { bars: new Map(), lastQuotes: new Map() };
+  const documents = await db.collection<LiveBarsDocument>(LIVE_BARS).find({ epics: { $in: [...epics] } }).toArray();
+  return newestPerEpic(documents, new Set(epics));
+}
+
+function newestPerEpic(documents: readonly LiveBarsDocument[], wanted: ReadonlySet<string>): LiveRead {
+  const newestFirst = [...documents].sort((a, b) => b.writtenAtMs - a.writtenAtMs || b.sequence - a.sequence);
+  const read: LiveRead = { bars: new Map(), lastQuotes: new Map() };
+  for (const document of newestFirst) {
+    const held = JSON.parse(document.liveJson) as Record<string, LiveEpic>;
+    for (const [epic, { bars, lastQuote }] of Object.entries(held)) {
+      if (!wanted.has(epic) || read.bars.has(epic)) continue;
+      read.bars.set(epic, [...bars]);
+      if (lastQuote) read.lastQuotes.set(epic, { epic, atMs: lastQuote.atMs, bid: lastQuote.bid, ask: lastQuote.ask });
+    }
+  }
+  return read;
+}
+
+/**
+ * Deletes the versions every epic of which a newer version holds: what writers that stopped or
+ * died left behind, once others took their epics over. A version still holding the only copy of
+ * some epic stays, so that epic's bars and latest quote remain readable.
+ */
+export async function dropSupersededLiveBars(db: Db): Promise<number> {
+  const documents = await db.collection<LiveBarsDocument>(LIVE_BARS).find({}, { projection: { liveJson: 0 } }).toArray();
+  const newestFirst = [...documents].sort((a, b) => b.writtenAtMs - a.writtenAtMs || b.sequence - a.sequence);
+  const seen = new Set<string>();
+  const superseded: string[] = [];
+  for (const document of newestFirst) {
+    if (document.epics.every((epic) => seen.has(epic))) superseded.push(document._id);
+    for (const epic of document.epics) seen.add(epic);
+  }
+  for (const _id of superseded) await db.collection<LiveBarsDocument>(LIVE_BARS).deleteOne({ _id });
+  return superseded.length;
 }
 
 /** Stores closed bars (final); a bar already stored is left as it is. Returns how many were new. */

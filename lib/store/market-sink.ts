@@ -6,7 +6,7 @@ import { LiveBars } from '../market/live-bars';
 import { checkQuote, OhlcError, type CheckedQuote } from '../market/ohlc';
 import { RESOLUTIONS, type Resolution } from '../market/resolutions';
 import { LatencyHistogram, RollingLatency, type LatencySummary } from '../market/latency';
-import { deleteLiveBars, readLiveBars, storeStreamedBars, writeLiveBars, type LiveEpic } from './market-bars';
+import { dropSupersededLiveBars, readLiveBars, storeStreamedBars, writeLiveBars, type LiveEpic } from './market-bars';
 import { storeQuotes } from './market-quotes';
 import { StreamOhlcSeries, storeStreamOhlc } from './market-stream-ohlc';
 
@@ -48,9 +48,9 @@ export interface QuoteSinkStats {
 
 /**
  * Where a stream's quotes go: each is checked, kept for the quote store and applied to the live
- * bars at once; a single writer then stores, in one pass, the new quotes, the new version of every
- * changed epic's forming bars and the bars that closed, then starts again after `writeEveryMs`
- * while there is more. Writes never overlap, so under load they grow instead of queueing.
+ * bars at once; a single writer then stores, in one pass, the new quotes, the bars that closed and
+ * a new version of its epics' forming bars, then starts again after `writeEveryMs` while there is
+ * more. Writes never overlap, so under load they grow instead of queueing.
  * `close()` writes what is left.
  */
 export class QuoteSink {
@@ -64,7 +64,7 @@ export class QuoteSink {
   private readonly latency = new RollingLatency(15_000);
   private readonly writeDurations = new LatencyHistogram();
   private pending: Array<CheckedQuote & { receivedAtMs: number }> = [];
-  private liveIds = new Map<string, string>();
+  private liveId: string | undefined;
   private sequence = 0;
   private writing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -81,15 +81,17 @@ export class QuoteSink {
     this.writeEveryMs = options.writeEveryMs ?? 25;
   }
 
-  /** Takes over the forming bars stored for these epics (by an earlier run) and closes those that ended meanwhile. */
+  /**
+   * Takes over the forming bars stored for these epics (by an earlier run), closes those that
+   * ended meanwhile, writes its first version and drops the versions it superseded.
+   */
   async resume(epics: readonly string[]): Promise<void> {
     const stored = await readLiveBars(this.db, epics);
     const lastQuotes = [...stored.lastQuotes.values()].map((q) => ({ epic: q.epic, atMs: q.atMs, bid: q.bid, ask: q.ask }));
     this.live.resume([...stored.bars.values()].flat(), this.now(), lastQuotes);
-    // Written under our own ids at the first write; the ids found are deleted then.
-    for (const epic of stored.bars.keys()) this.live.touch(epic);
+    for (const epic of this.live.knownEpics()) this.live.touch(epic);
     await this.writeOnce();
-    await deleteLiveBars(this.db, stored.ids);
+    await dropSupersededLiveBars(this.db);
   }
 
   /** Call now and then (e.g. each heartbeat): bars of a market that stopped quoting still close. */
@@ -169,7 +171,7 @@ export class QuoteSink {
     const closed = this.live.takeClosed(nowMs);
     const changed = this.live.takeChanged();
     const ohlcFinal = this.ohlc.takeFinal();
-    if (quotes.length === 0 && closed.length === 0 && changed.epics.length === 0 && ohlcFinal.length === 0) return;
+    if (quotes.length === 0 && closed.length === 0 && changed.length === 0 && ohlcFinal.length === 0) return;
     this.counts.writes++;
     const startedMs = this.now();
     if (quotes.length > 0) this.counts.quotesStored += await storeQuotes(this.db, quotes);
@@ -178,15 +180,13 @@ export class QuoteSink {
       await storeStreamedBars(this.db, closed, nowMs);
       this.counts.barsClosed += closed.length;
     }
-    if (changed.epics.length > 0) {
-      const forming = new Map<string, LiveEpic>();
-      for (const epic of changed.epics) {
+    if (changed.length > 0) {
+      const live = new Map<string, LiveEpic>();
+      for (const epic of this.live.knownEpics()) {
         const lastQuote = this.live.lastQuoteOf(epic);
-        forming.set(epic, { bars: this.live.formingBarsOf(epic), ...(lastQuote ? { lastQuote: { epic, atMs: lastQuote.atMs, bid: lastQuote.bid, ask: lastQuote.ask } } : {}) });
+        live.set(epic, { bars: this.live.formingBarsOf(epic), ...(lastQuote ? { lastQuote: { epic, atMs: lastQuote.atMs, bid: lastQuote.bid, ask: lastQuote.ask } } : {}) });
       }
-      const previous = changed.epics.map((epic) => this.liveIds.get(epic)).filter((id): id is string => id !== undefined);
-      const ids = await writeLiveBars(this.db, forming, { writtenAtMs: nowMs, sequence: ++this.sequence, writerId: this.writerId }, previous);
-      for (const [epic, id] of ids) this.liveIds.set(epic, id);
+      this.liveId = await writeLiveBars(this.db, live, { writtenAtMs: nowMs, sequence: ++this.sequence, writerId: this.writerId }, this.liveId);
       this.counts.liveWrites++;
     }
     if (ohlcFinal.length > 0) this.counts.ohlcBarsStored += await storeStreamOhlc(this.db, ohlcFinal, nowMs);

@@ -100,7 +100,7 @@ export async function marketStreamStatus(client: Client, accountId: string, stre
   const state = running ? await handle.query(streamStateQuery) : undefined;
   const activities: BatchActivity[] = (description.raw.pendingActivities ?? []).map((pending) => {
     const details = pending.heartbeatDetails?.payloads?.[0];
-    const heartbeatMs = pending.lastHeartbeatTime?.seconds ? Number(pending.lastHeartbeatTime.seconds) * 1000 : undefined;
+    const heartbeatMs = pending.lastHeartbeatTime?.seconds ? Number(pending.lastHeartbeatTime.seconds) * 1000 + Math.floor((pending.lastHeartbeatTime.nanos ?? 0) / 1e6) : undefined;
     return {
       activityId: pending.activityId ?? '',
       state: String(pending.state ?? ''),

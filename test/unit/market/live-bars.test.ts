@@ -24,17 +24,17 @@ describe('LiveBars', () => {
     live.takeChanged();
     assert.equal(live.add(quote('GOLD', T0, '1', '2')), false);
     assert.equal(live.repeatedQuotes, 1);
-    assert.deepEqual(live.takeChanged().epics, []);
+    assert.deepEqual(live.takeChanged(), []);
   });
 
-  test('takeChanged hands over the forming bars of changed epics once', () => {
+  test('takeChanged names the changed epics once', () => {
     const live = new LiveBars(['MINUTE', 'HOUR']);
     live.add(quote('GOLD', T0, '1', '2'));
     live.add(quote('OIL', T0, '70', '70.1'));
-    const first = live.takeChanged();
-    assert.deepEqual(first.epics, ['GOLD', 'OIL']);
-    assert.equal(first.bars.length, 4);
-    assert.deepEqual(live.takeChanged(), { epics: [], bars: [] });
+    assert.deepEqual(live.takeChanged(), ['GOLD', 'OIL']);
+    assert.equal(live.formingBarsOf('GOLD').length, 2);
+    assert.deepEqual(live.takeChanged(), []);
+    assert.deepEqual(live.knownEpics(), ['GOLD', 'OIL']);
   });
 
   test('bars close after their bucket plus the grace; later quotes for them are late for every resolution', () => {
