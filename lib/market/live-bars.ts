@@ -14,6 +14,8 @@ import { bucketEndMs, bucketStartMs, parseResolutions, type Resolution } from '.
 /** How long after its bucket ends a bar still takes quotes: quotes are in flight for a moment. */
 export const CLOSE_GRACE_MS_DEFAULT = 2_000;
 
+export type QuoteOutcome = 'applied' | 'repeat' | 'late';
+
 export class LiveBars {
   readonly resolutions: readonly Resolution[];
   private readonly bars = new Map<string, QuoteBar>();
@@ -43,12 +45,15 @@ export class LiveBars {
     for (const bar of stored) this.markClosedBefore(bar.epic, bucketStartMs('MINUTE', sinceMs));
   }
 
-  /** Applies a checked quote to every resolution; returns whether any bar changed. */
-  add(quote: CheckedQuote): boolean {
+  /**
+   * Applies a checked quote to every resolution: `applied`, `repeat` (it changed no bar: a replay)
+   * or `late` (older than the bars already handed over; left out of every resolution).
+   */
+  add(quote: CheckedQuote): QuoteOutcome {
     // Late for its MINUTE bar means late for all: every resolution's bars keep the same quotes.
     if (quote.atMs < (this.closedBefore.get(quote.epic) ?? -Infinity)) {
       this.lateQuotes++;
-      return false;
+      return 'late';
     }
     let changed = false;
     for (const resolution of this.resolutions) {
@@ -59,13 +64,13 @@ export class LiveBars {
       this.keep(key, after);
       changed = true;
     }
-    if (changed) {
-      this.changedEpics.add(quote.epic);
-      this.noteLastQuote(quote);
-    } else {
+    if (!changed) {
       this.repeatedQuotes++;
+      return 'repeat';
     }
-    return changed;
+    this.changedEpics.add(quote.epic);
+    this.noteLastQuote(quote);
+    return 'applied';
   }
 
   /** The newest quote applied to an epic (by timestamp), also after all its bars closed. */

@@ -1,18 +1,20 @@
 import type { Db } from 'mongodb';
 import type { CheckedQuote } from '../market/ohlc';
-import { insertNewOnly } from './upsert';
 
 /**
  * Streamed quotes, one collection per UTC day (`market_quotes_YYYYMMDD`), so retention drops
- * whole days instead of deleting quote by quote (a stream writes thousands a second). A quote's
- * `_id` is its (epic, timestamp, bid, ask): the replay of a quote after a reconnect is stored once.
+ * whole days instead of deleting quote by quote. A stream writes thousands a second, so they are
+ * stored in chunks: one document per epic and store write, its quotes (oldest first) as one JSON
+ * text, with the time span they cover for lookups (a thousand quotes cost the database a few
+ * documents, not a thousand). A chunk's `_id` is its write (writer and sequence) and epic. A quote
+ * the live bars recognised as a repeat (a replay after a reconnect) never reaches the store.
  */
 export const QUOTES_PREFIX = 'market_quotes_';
 export const QUOTE_RETENTION_DAYS_DEFAULT = 7;
 const DAY_MS = 86_400_000;
 
-export interface QuoteDocument {
-  _id: string;
+/** A stored quote: `ask` is the wire's `ofr`; `receivedAtMs` when our stream got it. */
+export interface StoredQuote {
   epic: string;
   atMs: number;
   bid: string;
@@ -20,35 +22,52 @@ export interface QuoteDocument {
   receivedAtMs: number;
 }
 
+interface QuoteChunkDocument {
+  _id: string;
+  epic: string;
+  fromMs: number;
+  toMs: number;
+  count: number;
+  /** `[atMs, bid, ask, receivedAtMs][]` */
+  quotesJson: string;
+}
+
+type QuoteRow = [number, string, string, number];
+
 export function quoteCollectionOf(atMs: number): string {
   return `${QUOTES_PREFIX}${new Date(atMs).toISOString().slice(0, 10).replace(/-/g, '')}`;
 }
 
-/** Stores quotes in their days' collections; returns how many were new. */
-export async function storeQuotes(db: Db, quotes: ReadonlyArray<CheckedQuote & { receivedAtMs: number }>): Promise<number> {
-  const byDay = new Map<string, QuoteDocument[]>();
+/** Stores one write's quotes, a chunk per day and epic, named `{writeId}:{epic}` (write ids never repeat). Returns how many quotes it stored. */
+export async function storeQuotes(db: Db, writeId: string, quotes: ReadonlyArray<CheckedQuote & { receivedAtMs: number }>): Promise<number> {
+  const byDayAndEpic = new Map<string, Map<string, QuoteRow[]>>();
   for (const quote of quotes) {
-    const name = quoteCollectionOf(quote.atMs);
-    let documents = byDay.get(name);
-    if (!documents) byDay.set(name, (documents = []));
-    documents.push({ _id: `${quote.epic}:${quote.atMs}:${quote.bid}:${quote.ask}`, epic: quote.epic, atMs: quote.atMs, bid: quote.bid, ask: quote.ask, receivedAtMs: quote.receivedAtMs });
+    const day = quoteCollectionOf(quote.atMs);
+    let epics = byDayAndEpic.get(day);
+    if (!epics) byDayAndEpic.set(day, (epics = new Map()));
+    let rows = epics.get(quote.epic);
+    if (!rows) epics.set(quote.epic, (rows = []));
+    rows.push([quote.atMs, quote.bid, quote.ask, quote.receivedAtMs]);
   }
-  let stored = 0;
-  for (const [name, documents] of byDay) {
-    await ensureDayIndex(db, name);
-    stored += await insertNewOnly(db.collection<QuoteDocument>(name), documents);
+  for (const [day, epics] of byDayAndEpic) {
+    await ensureDayIndex(db, day);
+    const documents: QuoteChunkDocument[] = [...epics].map(([epic, rows]) => {
+      rows.sort((a, b) => a[0] - b[0]);
+      return { _id: `${writeId}:${epic}`, epic, fromMs: rows[0]![0], toMs: rows.at(-1)![0], count: rows.length, quotesJson: JSON.stringify(rows) };
+    });
+    await db.collection<QuoteChunkDocument>(day).insertMany(documents, { ordered: false });
   }
-  return stored;
+  return quotes.length;
 }
 
 const indexedDays = new WeakMap<Db, Set<string>>();
 
-/** A day's collection gets its (epic, time) index when its first quotes arrive, once per process. */
+/** A day's collection gets its (epic, span) index when its first quotes arrive, once per process. */
 async function ensureDayIndex(db: Db, name: string): Promise<void> {
   let indexed = indexedDays.get(db);
   if (!indexed) indexedDays.set(db, (indexed = new Set()));
   if (indexed.has(name)) return;
-  await db.collection(name).createIndex({ epic: 1, atMs: 1 });
+  await db.collection(name).createIndex({ epic: 1, fromMs: 1 });
   indexed.add(name);
 }
 
@@ -63,16 +82,18 @@ export async function pruneQuoteDays(db: Db, keepDays: number, nowMs: number): P
 }
 
 /** Stored quotes of one epic in [fromMs, toMs], oldest first, at most `limit`. */
-export async function quotesBetween(db: Db, query: { epic: string; fromMs: number; toMs: number; limit: number }): Promise<QuoteDocument[]> {
-  const found: QuoteDocument[] = [];
-  for (let dayMs = Math.floor(query.fromMs / DAY_MS) * DAY_MS; dayMs <= query.toMs && found.length < query.limit; dayMs += DAY_MS) {
-    const documents = await db
-      .collection<QuoteDocument>(quoteCollectionOf(dayMs))
-      .find({ epic: query.epic, atMs: { $gte: query.fromMs, $lte: query.toMs } })
-      .sort({ atMs: 1 })
-      .limit(query.limit - found.length)
+export async function quotesBetween(db: Db, query: { epic: string; fromMs: number; toMs: number; limit: number }): Promise<StoredQuote[]> {
+  const found: StoredQuote[] = [];
+  for (let dayMs = Math.floor(query.fromMs / DAY_MS) * DAY_MS; dayMs <= query.toMs; dayMs += DAY_MS) {
+    const chunks = await db
+      .collection<QuoteChunkDocument>(quoteCollectionOf(dayMs))
+      .find({ epic: query.epic, fromMs: { $lte: query.toMs }, toMs: { $gte: query.fromMs } })
       .toArray();
-    found.push(...documents);
+    for (const chunk of chunks) {
+      for (const [atMs, bid, ask, receivedAtMs] of JSON.parse(chunk.quotesJson) as QuoteRow[]) {
+        if (atMs >= query.fromMs && atMs <= query.toMs) found.push({ epic: query.epic, atMs, bid, ask, receivedAtMs });
+      }
+    }
   }
-  return found;
+  return found.sort((a, b) => a.atMs - b.atMs).slice(0, query.limit);
 }

@@ -111,9 +111,10 @@ export class QuoteSink {
     }
     this.counts.quotesReceived++;
     this.lastQuoteAtMs = receivedAtMs;
+    // A repeat (a replay after a reconnect) is neither a new bar price nor a new quote to keep.
+    if (this.live.add(checked) === 'repeat') return;
     if (this.pending.length >= QUOTES_PENDING_MAX) this.shed();
     this.pending.push({ ...checked, receivedAtMs });
-    this.live.add(checked);
     this.schedule();
   }
 
@@ -174,7 +175,7 @@ export class QuoteSink {
     if (quotes.length === 0 && closed.length === 0 && changed.length === 0 && ohlcFinal.length === 0) return;
     this.counts.writes++;
     const startedMs = this.now();
-    if (quotes.length > 0) this.counts.quotesStored += await storeQuotes(this.db, quotes);
+    if (quotes.length > 0) this.counts.quotesStored += await storeQuotes(this.db, `${this.writerId}:${this.counts.writes}`, quotes);
     // Closed bars first: a reader never misses a bar between its live and its closed document.
     if (closed.length > 0) {
       await storeStreamedBars(this.db, closed, nowMs);

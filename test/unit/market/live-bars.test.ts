@@ -11,7 +11,7 @@ describe('LiveBars', () => {
   test('builds every resolution from each quote, equal to a batch aggregation of the same quotes', () => {
     const live = new LiveBars(RESOLUTIONS);
     const quotes = [quote('GOLD', T0 + 1_000, '2000.5', '2001'), quote('GOLD', T0 + 61_000, '2002.25', '2002.75'), quote('GOLD', T0 + 2_000, '1999', '1999.5'), quote('BTCUSD', T0 + 5_000, '90000', '90010')];
-    for (const q of quotes) assert.equal(live.add(q), true);
+    for (const q of quotes) assert.equal(live.add(q), 'applied');
     const expected = aggregateQuotes(quotes.map((q) => ({ epic: q.epic, timestamp: q.atMs, bid: q.bid, ofr: q.ask })), RESOLUTIONS).bars;
     assert.deepEqual(live.allBars().map(({ rememberedQuotes: _, ...bar }) => bar), expected.map(({ rememberedQuotes: _, ...bar }) => bar));
     const goldMinute = live.formingBarsOf('GOLD').find((bar) => bar.resolution === 'MINUTE' && bar.startMs === T0);
@@ -22,7 +22,7 @@ describe('LiveBars', () => {
     const live = new LiveBars(['MINUTE', 'HOUR']);
     live.add(quote('GOLD', T0, '1', '2'));
     live.takeChanged();
-    assert.equal(live.add(quote('GOLD', T0, '1', '2')), false);
+    assert.equal(live.add(quote('GOLD', T0, '1', '2')), 'repeat');
     assert.equal(live.repeatedQuotes, 1);
     assert.deepEqual(live.takeChanged(), []);
   });
@@ -43,11 +43,11 @@ describe('LiveBars', () => {
     assert.deepEqual(live.takeClosed(T0 + 61_999), [], 'still inside the grace');
     const closed = live.takeClosed(T0 + 62_000);
     assert.deepEqual(closed.map((bar) => bar.resolution), ['MINUTE']);
-    assert.equal(live.add(quote('GOLD', T0 + 40_000, '0.5', '2')), false);
+    assert.equal(live.add(quote('GOLD', T0 + 40_000, '0.5', '2')), 'late');
     assert.equal(live.lateQuotes, 1);
     const hour = live.formingBarsOf('GOLD').find((bar) => bar.resolution === 'HOUR');
     assert.equal(hour?.bid.low, '1', 'the HOUR bar did not take the late quote either');
-    assert.equal(live.add(quote('GOLD', T0 + 63_000, '3', '4')), true);
+    assert.equal(live.add(quote('GOLD', T0 + 63_000, '3', '4')), 'applied');
   });
 
   test('resumes stored bars: a replayed quote is a repeat, quotes from before the restart minute are late', () => {
@@ -57,10 +57,10 @@ describe('LiveBars', () => {
     const stored = before.allBars();
     const after = new LiveBars(['MINUTE']);
     after.resume(stored, T0 + 125_000, [quote('GOLD', T0 + 121_000, '1.5', '2.5')]);
-    assert.equal(after.add(quote('GOLD', T0 + 121_000, '1.5', '2.5')), false, 'replay');
-    assert.equal(after.add(quote('GOLD', T0 + 60_000, '9', '10')), false, 'late');
+    assert.equal(after.add(quote('GOLD', T0 + 121_000, '1.5', '2.5')), 'repeat', 'replay');
+    assert.equal(after.add(quote('GOLD', T0 + 60_000, '9', '10')), 'late');
     assert.equal(after.lateQuotes, 1);
-    assert.equal(after.add(quote('GOLD', T0 + 122_000, '3', '4')), true);
+    assert.equal(after.add(quote('GOLD', T0 + 122_000, '3', '4')), 'applied');
     const [bar] = after.formingBarsOf('GOLD');
     assert.equal(bar?.quoteCount, 3);
     assert.equal(after.lastQuoteOf('GOLD')?.atMs, T0 + 122_000);
