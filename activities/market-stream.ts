@@ -54,6 +54,8 @@ export interface StreamBatchResult {
 
 export interface StreamProgress {
   batchId: number;
+  /** When these figures were taken (epoch ms): rates come from two of them. */
+  atMs: number;
   connections: number;
   connected: number;
   reconnects: number;
@@ -107,7 +109,7 @@ export function createMarketStreamActivities(deps: MarketActivityDeps) {
       stream.on('ohlc', (bar) => sink.acceptOhlc(bar));
       const progress = (): StreamProgress => {
         const connections = stream.state().connections;
-        return { batchId: input.batchId, connections: connections.length, connected: connections.filter((c) => c.connected).length, reconnects: connections.reduce((sum, c) => sum + c.reconnects, 0), sessionRenewals: stream.state().sessionRenewals, sink: sink.stats() };
+        return { batchId: input.batchId, atMs: Date.now(), connections: connections.length, connected: connections.filter((c) => c.connected).length, reconnects: connections.reduce((sum, c) => sum + c.reconnects, 0), sessionRenewals: stream.state().sessionRenewals, sink: sink.stats() };
       };
       const silentFailAfterMs = tuning.silentFailAfterMs ?? SILENT_FAIL_AFTER_MS_DEFAULT;
       try {
