@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installAuth } from './auth/hook';
 import type { ApiDeps } from './deps';
-import { installErrorHandlers } from './http/errors';
+import { badRequest, installErrorHandlers } from './http/errors';
 import { installRequestLog } from './http/request-log';
 import { parseInput } from './http/validation';
 import { fastifyPath, type ApiRoute, type RouteModule } from './route';
@@ -43,6 +43,17 @@ export function buildApi(deps: ApiDeps, modules: readonly RouteModule[] = ROUTE_
   return app;
 }
 
+/** Keeps a leading byte-order mark: a signature covers the body exactly as sent. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function utf8OrUndefined(bytes: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 const servedRoutes = new WeakMap<FastifyInstance, ReadonlyArray<{ method: string; url: string }>>();
 
 /** Every method and path an API instance answers (fastify syntax, HEAD included): what the OpenAPI test holds the document to. */
@@ -55,8 +66,12 @@ function registerRoute(app: FastifyInstance, route: ApiRoute, deps: ApiDeps): vo
     // Its own content-type parsers, in a scope of its own: every other route keeps fastify's JSON parser.
     void app.register(async (scope) => {
       scope.removeAllContentTypeParsers();
-      scope.addContentTypeParser('*', { parseAs: 'string' }, (request, text, done) => {
-        request.rawBody = text as string;
+      scope.addContentTypeParser('*', { parseAs: 'buffer' }, (request, bytes, done) => {
+        // Strict: a lenient decoder would put U+FFFD where the sender's bytes were, and a label or
+        // alert id read that way would be accepted as something the sender never wrote.
+        const text = utf8OrUndefined(bytes as Buffer);
+        if (text === undefined) return done(badRequest('the body is not valid UTF-8: send the text encoded as UTF-8'), undefined);
+        request.rawBody = text;
         done(null, text);
       });
       addRoute(scope, route, deps);

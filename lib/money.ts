@@ -18,6 +18,12 @@ export class MoneyError extends Error {
 }
 
 const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/**
+ * Amounts beyond 10^±400 are refused: every double fits (its range ends near 10^308 and 10^-324),
+ * while "1e999999999" would print as a billion digits and exhaust the heap when made canonical.
+ */
+export const AMOUNT_EXPONENT_MAX = 400;
+const EXPONENT_TOO_LONG = /[eE][+-]?0*\d{7,}$/;
 
 /**
  * Parses an amount from the wire: a decimal string ("-80.43") or a JSON number (124.95). A number
@@ -31,7 +37,13 @@ export function toDecimal(value: string | number | Decimal): Decimal {
   }
   const text = value.trim();
   if (!DECIMAL_TEXT.test(text)) throw new MoneyError(`not a decimal amount: '${value}'`);
-  return new Decimal(text);
+  // An exponent of seven digits or more is out of range whatever the digits before it (and would
+  // overflow or underflow decimal.js silently); a shorter one is judged by the value it gives.
+  const amount = EXPONENT_TOO_LONG.test(text) ? undefined : new Decimal(text);
+  if (amount === undefined || (!amount.isZero() && Math.abs(amount.e) > AMOUNT_EXPONENT_MAX)) {
+    throw new MoneyError(`amount out of range (at most 1e±${AMOUNT_EXPONENT_MAX}): '${text.length <= 40 ? text : `${text.slice(0, 40)}…`}'`);
+  }
+  return amount;
 }
 
 export function isDecimalText(value: string): boolean {

@@ -3,7 +3,8 @@
  * `YYYY-MM-DDTHH:MM:SS.mmm` UTC fields (`dateUtc`, `dateUTC`, `snapshotTimeUTC`) with no zone.
  */
 
-const BROKER_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/;
+/** Up to nanoseconds, as the response schemas accept (a Java backend may print them); kept to milliseconds. */
+const BROKER_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
 
 /** A UTC instant → the broker's query format, rounded down to the second. */
 export function formatQueryTime(epochMs: number): string {
@@ -20,7 +21,7 @@ export function parseBrokerUtc(text: string): number | undefined {
   const match = BROKER_TIME.exec(text);
   if (!match) return undefined;
   const [, y, mo, d, h, mi, s, ms] = match;
-  const epochMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number((ms ?? '0').padEnd(3, '0')));
+  const epochMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number((ms ?? '0').slice(0, 3).padEnd(3, '0')));
   const roundTrip = new Date(epochMs);
   // Reject impossible dates that Date.UTC would roll over (2025-02-30).
   if (roundTrip.getUTCDate() !== Number(d) || roundTrip.getUTCMonth() !== Number(mo) - 1) return undefined;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { CapitalInvalidRequestError } from './errors';
+import { CapitalInvalidRequestError, CapitalResponseError } from './errors';
 import { insideWindow, parseBrokerUtc, queryBounds, splitWindow, type TimeWindow } from './broker-time';
-import { ENDPOINTS, parseResponse, type EndpointName } from './schemas';
+import { ENDPOINTS, parseResponse, type Activity, type EndpointName } from './schemas';
 import type { CapitalSession } from './session';
 import type { CapitalRequest, CapitalTransport } from './transport';
 import { RESOLUTION_MS, type Resolution } from './vocabulary';
@@ -98,6 +98,9 @@ export class CapitalClient {
   async *activityBetween(window: TimeWindow, query: ActivityQuery = {}) {
     for (const day of splitWindow(window, ACTIVITY_MAX_SPAN_MS)) {
       const { activities } = await this.call('activity', { query: { ...queryBounds(day), ...query } });
+      // A row no window can hold would vanish in the filter below: refuse the answer, naming it.
+      const unplaced = activities.findIndex((row) => parseBrokerUtc(row.dateUtc) === undefined);
+      if (unplaced >= 0) throw new CapitalResponseError('GET /history/activity', `activities.${unplaced}.dateUtc`, `'${(activities[unplaced] as Activity).dateUtc}' is not a calendar time`);
       yield { window: day, activities: chronological(activities.filter((row) => rowInside(row.dateUtc, day))) };
     }
   }
@@ -109,7 +112,7 @@ export class CapitalClient {
   /** Transactions in [fromMs, toMs) exactly, oldest first (the broker lists newest first). */
   async transactionsIn(window: TimeWindow, type?: string) {
     const { transactions } = await this.call('transactions', { query: { ...queryBounds(window), type } });
-    return chronological(transactions.filter((row) => rowInside(row.dateUtc, window)));
+    return chronological(transactions.filter((row) => transactionInside(row.dateUtc, window)));
   }
 
   /**
@@ -119,7 +122,7 @@ export class CapitalClient {
   async transactionsInWithRaw(window: TimeWindow, type?: string) {
     const { parsed, raw } = await this.callWithRaw('transactions', { query: { ...queryBounds(window), type } });
     const wire = (raw as { transactions: unknown[] }).transactions;
-    const pairs = parsed.transactions.map((row, index) => ({ row, raw: wire[index] })).filter(({ row }) => rowInside(row.dateUtc, window));
+    const pairs = parsed.transactions.map((row, index) => ({ row, raw: wire[index] })).filter(({ row }) => transactionInside(row.dateUtc, window));
     const ordered = chronological(pairs.map((pair) => ({ ...pair, dateUtc: pair.row.dateUtc })));
     return { rows: ordered.map((p) => p.row), raw: ordered.map((p) => p.raw) };
   }
@@ -210,4 +213,14 @@ function chronological<Row extends { dateUtc: string }>(rows: Row[]): Row[] {
 function rowInside(dateUtc: string, window: TimeWindow): boolean {
   const at = parseBrokerUtc(dateUtc);
   return at !== undefined && insideWindow(at, window);
+}
+
+/**
+ * Like `rowInside`, but a row whose date is no calendar time (2025-02-30, which the schema's
+ * pattern lets through) is kept: normalisation quarantines it with the reason. Dropping it here
+ * would lose it without a word.
+ */
+function transactionInside(dateUtc: string, window: TimeWindow): boolean {
+  const at = parseBrokerUtc(dateUtc);
+  return at === undefined || insideWindow(at, window);
 }

@@ -140,14 +140,20 @@ export class CapitalTransport {
       return { kind: 'transient', problem: `network: ${describeFetchError(error)}`, sent: !refused };
     }
 
-    let text: string;
+    let bytes: ArrayBuffer;
     try {
-      text = await response.text();
+      bytes = await response.arrayBuffer();
     } catch (error) {
       return { kind: 'transient', problem: `body interrupted: ${describeFetchError(error)}`, sent: true };
     }
+    // Strict: a lenient decoder would turn bytes that are not UTF-8 into U+FFFD and hand the ledger
+    // references and names the broker never sent. Such a body is handled like malformed JSON.
+    const text = utf8OrUndefined(bytes);
+    if (text === undefined && (response.ok || response.status >= 500)) {
+      return { kind: 'transient', problem: `${response.status} with a body that is not UTF-8 (${bytes.byteLength} bytes)`, sent: true };
+    }
     let body: unknown = {};
-    if (text.trim() !== '') {
+    if (text !== undefined && text.trim() !== '') {
       try {
         body = JSON.parse(text);
       } catch {
@@ -199,6 +205,16 @@ function retryAfterMs(headers: Headers): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 60_000) : undefined;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function utf8OrUndefined(bytes: ArrayBuffer): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 function describeFetchError(error: unknown): string {

@@ -76,8 +76,17 @@ function isBracketField(field: PayloadField): field is BracketField {
 }
 
 export function shown(value: unknown): string {
-  const text = typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
+  const text = typeof value === 'string' ? `'${value}'` : jsonOrKind(value);
   return text.length <= 40 ? text : `${text.slice(0, 40)}…`;
+}
+
+/** JSON.stringify recurses: a value nested a few thousand levels deep (a 16 KB body holds one) overflows the stack. */
+function jsonOrKind(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Array.isArray(value) ? 'an array nested too deep to show' : 'an object nested too deep to show';
+  }
 }
 
 /** Null and empty text mean "not given" (an empty TradingView placeholder). */

@@ -102,12 +102,34 @@ export const accountBalancesSchema = z.looseObject({
 export type AccountBalances = z.output<typeof accountBalancesSchema>;
 
 const PROBLEM_LENGTH_MAX = 200;
+/**
+ * The broker's bodies are a few levels deep. Unknown fields are kept as they came, so without a
+ * bound a deeply nested one would reach code that walks rows recursively (digests, BSON) and fail
+ * there with no field named.
+ */
+export const RESPONSE_DEPTH_MAX = 32;
+
+/** The path to the first value nested deeper than `depthMax` (the body itself is level 0), walked without recursion. */
+function pathBeyondDepth(body: unknown, depthMax: number): PropertyKey[] | undefined {
+  const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value: body, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop() as { value: unknown; path: PropertyKey[] };
+    if (typeof value !== 'object' || value === null) continue;
+    if (path.length >= depthMax) return path;
+    for (const [key, child] of Object.entries(value)) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, path: [...path, Array.isArray(value) ? Number(key) : key] });
+    }
+  }
+  return undefined;
+}
 
 /**
  * Parses a response body or throws `CapitalResponseError(endpoint, field, problem)` for the first
  * failing issue. Only zod's message for that one field is reported, never the body itself.
  */
 export function parseResponse<Schema extends z.ZodType>(endpoint: string, schema: Schema, body: unknown): z.output<Schema> {
+  const tooDeep = pathBeyondDepth(body, RESPONSE_DEPTH_MAX);
+  if (tooDeep !== undefined) throw new CapitalResponseError(endpoint, issuePath(tooDeep), `nested deeper than ${RESPONSE_DEPTH_MAX} levels`);
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -98,7 +98,11 @@ export function readServerFrame(text: string): ServerFrame {
   if (destination === Destination.ping) return { kind: 'pong', correlationId };
   if (destination !== undefined && isRecord(payload?.subscriptions)) {
     const subscriptions: Record<string, string> = {};
-    for (const [key, status] of Object.entries(payload.subscriptions)) subscriptions[key] = String(status);
+    for (const [key, status] of Object.entries(payload.subscriptions)) {
+      // Statuses are words; an object or array here is not an ack (and String() of a deeply nested one overflows the stack).
+      if (typeof status === 'object' && status !== null) return { kind: 'malformed', problem: `ack with a non-text status for '${key.slice(0, 64)}'` };
+      subscriptions[key] = String(status);
+    }
     return { kind: 'ack', destination, correlationId, subscriptions };
   }
   return { kind: 'other', destination };
@@ -117,7 +121,7 @@ function readQuote(payload: Record<string, unknown> | undefined): ServerFrame {
 function readOhlcBar(payload: Record<string, unknown> | undefined): ServerFrame {
   if (!payload) return { kind: 'malformed', problem: 'ohlc.event without payload' };
   const { epic, resolution, type, priceType, t, o, h, l, c } = payload;
-  if (typeof epic !== 'string' || typeof resolution !== 'string' || typeof type !== 'string') {
+  if (typeof epic !== 'string' || epic.trim() === '' || typeof resolution !== 'string' || typeof type !== 'string') {
     return { kind: 'malformed', problem: 'ohlc.event without epic, resolution or type' };
   }
   if (![t, o, h, l, c].every(isFiniteNumber)) return { kind: 'malformed', problem: `ohlc.event for ${epic} has a non-finite t, o, h, l or c` };
