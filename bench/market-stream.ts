@@ -7,6 +7,7 @@ import { marketStreamStatus, startMarketStream, stopMarketStream, type StreamSta
 import { connectMongo } from '../lib/store/mongo';
 import { allMarkets } from '../simulator/data/markets';
 import { workflowBundle } from '../workers/bundle';
+import { MALLOC_ARENAS_DEFAULT, workerHeapOptions } from '../workers/heap-budget';
 import { startBenchChild } from './children';
 import { Measurements, median, type Figure } from './harness';
 import type { MarketWorkerChildArgs } from './market-worker-child';
@@ -43,10 +44,21 @@ interface SimulatorStats {
 /**
  * Streaming into the store through the real market-data worker (its own process) and the
  * supervisor workflow, from the simulator (its own process) over WebSocket, 100 epics in three
- * connections: the throughput ramp, the receipt-to-stored latency at 1,000 quotes/s, and the
- * worker's RSS over a long stream (`--minutes`, default 10).
+ * connections: the throughput ramp and the receipt-to-stored latency at 1,000 quotes/s.
  */
 export async function marketStream(ctx: BenchContext): Promise<Figure[]> {
+  return streamBench(ctx, 'throughput');
+}
+
+/**
+ * The worker's RSS over a long stream (`--minutes`, default 10) at 5,000 quotes/s, with the heap
+ * budget and malloc arenas `recon worker` runs with (RECON_WORKER_HEAP_MB, MALLOC_ARENA_MAX).
+ */
+export async function marketStreamMemory(ctx: BenchContext): Promise<Figure[]> {
+  return streamBench(ctx, 'memory');
+}
+
+async function streamBench(ctx: BenchContext, part: 'throughput' | 'memory'): Promise<Figure[]> {
   const stack = await startDevStack({ config: ctx.config, log: ctx.log, ui: false });
   const database = `bench_stream_${randomUUID().slice(0, 8)}`;
   const mongo = await connectMongo(stack.mongo.uri, database);
@@ -59,12 +71,13 @@ export async function marketStream(ctx: BenchContext): Promise<Figure[]> {
     await workflowBundle(ctx.config.cacheDir, ctx.log);
     const taskQueue = `bench-market-${randomUUID().slice(0, 8)}`;
     const temporal = { address: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue };
-    workerChild = startBenchChild('market-worker-child.ts', { temporal, mongoUri: stack.mongo.uri, database, cacheDir: ctx.config.cacheDir, capital: { baseUrl: simulator.url, ...simulator.credentials } } satisfies MarketWorkerChildArgs);
+    const budget = { NODE_OPTIONS: [process.env.NODE_OPTIONS, ...workerHeapOptions(ctx.config.worker.heapMb)].filter(Boolean).join(' '), MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? MALLOC_ARENAS_DEFAULT };
+    workerChild = startBenchChild('market-worker-child.ts', { temporal, mongoUri: stack.mongo.uri, database, cacheDir: ctx.config.cacheDir, capital: { baseUrl: simulator.url, ...simulator.credentials } } satisfies MarketWorkerChildArgs, part === 'memory' ? budget : {});
     await workerChild.nextMessage<{ ready: true }>();
     client = await connectTemporalClient({ address: stack.temporal.address, namespace: stack.temporal.namespace });
     const phase = phaseRunner(client, simulator, taskQueue);
 
-    for (let run = 0; run < ctx.runs; run++) {
+    for (let run = 0; part === 'throughput' && run < ctx.runs; run++) {
       let sustained = 0;
       for (const rate of RAMP) {
         const result = await phase(rate, RAMP_SECONDS, `ramp-${run}-${rate}`);
@@ -83,6 +96,7 @@ export async function marketStream(ctx: BenchContext): Promise<Figure[]> {
       m.add(`at ${LATENCY_RATE} quotes/s: one store write, p99 (slowest batch)`, 'ms', latency.writeP99Ms);
     }
 
+    if (part === 'throughput') return [...m.series.keys()].flatMap((name) => m.figures([name]));
     const minutes = ctx.minutes;
     const memory = await phase(MEMORY_RATE, minutes * 60, 'memory');
     await workerChild.stop();
@@ -95,7 +109,8 @@ export async function marketStream(ctx: BenchContext): Promise<Figure[]> {
     m.add(`${minutes}-minute stream at ${MEMORY_RATE} quotes/s: worker RSS, last minute (median)`, 'MB', median(lastMinute));
     m.add(`${minutes}-minute stream at ${MEMORY_RATE} quotes/s: worker RSS growth per minute after the first (least squares)`, 'MB/min', slopePerMinute(during.filter(([atMs]) => atMs >= memory.startedAtMs + 60_000)));
     m.add(`${minutes}-minute stream at ${MEMORY_RATE} quotes/s: quotes stored`, 'quotes/s', memory.storedPerSecond);
-    m.add('worker peak RSS over the whole benchmark', 'MB', peakRssMb);
+    m.add(`worker heap budget (--max-old-space-size)`, 'MB', ctx.config.worker.heapMb);
+    m.add('worker peak RSS over the whole run', 'MB', peakRssMb);
     return [...m.series.keys()].flatMap((name) => m.figures([name]));
   } finally {
     await client?.connection.close();

@@ -9,7 +9,7 @@ import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/log';
 import { codeVersion } from '../lib/version';
 import { formatFigure, machineDescription, type Figure } from './harness';
-import { marketStream } from './market-stream';
+import { marketStream, marketStreamMemory } from './market-stream';
 import { reconcileMonth } from './reconcile-month';
 import { renderStatements } from './render-statements';
 import { stackStartup } from './stack-startup';
@@ -30,7 +30,8 @@ const BENCHMARKS: Record<string, { description: string; run: (ctx: BenchContext)
   'stack-startup': { description: 'embedded Temporal + database start, cached binaries', run: stackStartup },
   'store-insert-ceiling': { description: "the database's raw insertMany ceiling for ledger-like documents", run: storeInsertCeiling, scaled: true },
   'reconcile-month': { description: 'a month of --transactions reconciled through Temporal and in-process, with the insertMany ceiling', run: reconcileMonth, scaled: true },
-  'market-stream': { description: 'quotes streamed from the simulator into the store through the market-data worker: throughput ramp, receipt-to-stored latency at 1,000 quotes/s, RSS over --minutes (default 10)', run: marketStream },
+  'market-stream': { description: 'quotes streamed from the simulator into the store through the market-data worker: throughput ramp, receipt-to-stored latency at 1,000 quotes/s', run: marketStream },
+  'market-stream-memory': { description: "the market-data worker's RSS over --minutes (default 10) of streaming at 5,000 quotes/s, with the heap budget of recon worker", run: marketStreamMemory },
   'render-statements': { description: 'every statement format from a synthetic statement of --transactions lines and a tenth as many (time, peak RSS in its own process)', run: renderStatements, scaled: true },
 };
 
