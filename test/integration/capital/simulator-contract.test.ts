@@ -90,6 +90,11 @@ async function raw(method: string, apiPath: string, body?: unknown): Promise<{ s
   }
 }
 
+async function silverMidPrice(): Promise<number> {
+  const market = (await raw('GET', '/markets/SILVER')).body as { snapshot: { bid: number; offer: number } };
+  return (market.snapshot.bid + market.snapshot.offer) / 2;
+}
+
 before(async () => {
   fixture = await startSimulatorWithClient({ seed: 11 });
   const positions = (await raw('GET', '/positions')).body as { positions: Array<{ position: { dealId: string } }> };
@@ -119,7 +124,7 @@ before(async () => {
 after(() => fixture.close());
 
 /** The concrete call for an example: its path with real ids, a query the simulator can answer. */
-function concreteCall(example: Example): { method: string; path: string; body?: unknown } {
+function concreteCall(example: Example, silverMid: number): { method: string; path: string; body?: unknown } {
   const method = example.request.method;
   const url = example.request.url.replace(/^\{\{url\}\}/, 'http://x');
   const template = apiPathOf(url);
@@ -139,13 +144,24 @@ function concreteCall(example: Example): { method: string; path: string; body?: 
     clientSentiments: '?marketIds=SILVER,NATURALGAS',
     markets: query.includes('epics') && !query.includes('searchTerm') ? '?epics=SILVER,NATURALGAS' : '?searchTerm=silver',
   };
-  return { method, path: path + (queries[endpoint?.name ?? ''] ?? query), body: adaptBody(example.request.body) };
+  return { method, path: path + (queries[endpoint?.name ?? ''] ?? query), body: adaptBody(example.request.body, silverMid) };
 }
 
-/** The example's body with its 2022 dates and account ids replaced by ones valid here. */
-function adaptBody(body: unknown): unknown {
+/** SILVER's mid price when the official examples were written (their levels sit around it). */
+const EXAMPLES_SILVER_MID = 23.5;
+const LEVEL_FIELDS = ['level', 'stopLevel', 'profitLevel'];
+
+/**
+ * The example's body with its 2022 dates and account ids replaced by ones valid here, and its
+ * price levels moved with SILVER's simulated price (same distances in percent), so that a price
+ * that has wandered does not turn a valid take-profit into an invalid one.
+ */
+function adaptBody(body: unknown, silverMid: number): unknown {
   if (body === null || typeof body !== 'object') return undefined;
   const copy: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const field of LEVEL_FIELDS) {
+    if (typeof copy[field] === 'number') copy[field] = Number(((copy[field] as number) * silverMid / EXAMPLES_SILVER_MID).toFixed(2));
+  }
   if ('goodTillDate' in copy) copy.goodTillDate = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 19);
   if ('accountId' in copy) copy.accountId = ids.secondAccountId;
   return copy;
@@ -168,7 +184,7 @@ describe('the simulator answers with the same shapes as the newest documented bo
 describe('the simulator answers with the same shapes as the official examples', () => {
   for (const example of examples) {
     test(example.file, async () => {
-      const call = concreteCall(example);
+      const call = concreteCall(example, await silverMidPrice());
       const answer = await raw(call.method, call.path, call.body);
       assert.equal(answer.status, 200, `${call.method} ${call.path} answered ${answer.status} ${JSON.stringify(answer.body)}`);
       assert.deepEqual(differencesOf(example.response.body, answer.body), []);
