@@ -5,7 +5,8 @@
  * the next is due makes the next one skip (overlap SKIP): polls are snapshots, a late one is
  * worthless. Missed polls are not caught up beyond one interval.
  */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, WorkflowNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
+import { describeScheduleIfAny, intervalScheduleFacts } from './interval-schedules';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { MonitorInput } from '../../workflows/trading-monitors';
 
 export const MONITORS = {
@@ -19,7 +20,6 @@ export const MONITOR_INTERVAL_SECONDS_DEFAULT = 60;
 /** Far below a minute Temporal would mostly be busy starting polls; a day is the other bound. */
 export const MONITOR_INTERVAL_SECONDS_MIN = 10;
 export const MONITOR_INTERVAL_SECONDS_MAX = 86_400;
-const RECENT_RUNS_SHOWN = 5;
 
 export class MonitorScheduleError extends Error {
   override name = 'MonitorScheduleError';
@@ -114,40 +114,8 @@ export async function monitoringStatus(client: Client, accountId: string): Promi
 
 async function describeMonitor(client: Client, monitor: MonitorName, accountId: string): Promise<MonitorStatus> {
   const scheduleId = monitorScheduleId(monitor, accountId);
-  let description: ScheduleDescription;
-  try {
-    description = await client.schedule.getHandle(scheduleId).describe();
-  } catch (error) {
-    if (error instanceof ScheduleNotFoundError) return { monitor, scheduleId, exists: false, recentRuns: [] };
-    throw error;
-  }
-  const interval = description.spec.intervals?.[0]?.every;
-  const next = description.info.nextActionTimes[0];
-  const recent = description.info.recentActions.slice(-RECENT_RUNS_SHOWN);
-  return {
-    monitor,
-    scheduleId,
-    exists: true,
-    paused: description.state.paused,
-    ...(interval !== undefined ? { intervalSeconds: Math.round(Number(interval) / 1000) } : {}),
-    ...(next ? { nextRunAt: next.toISOString() } : {}),
-    recentRuns: await Promise.all(
-      recent.map(async (action) => ({
-        scheduledAt: action.scheduledAt.toISOString(),
-        workflowId: action.action.workflow.workflowId,
-        status: await workflowStatus(client, action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId),
-      })),
-    ),
-    actionsTaken: description.info.numActionsTaken,
-    actionsSkippedOverlap: description.info.numActionsSkippedOverlap,
-  };
+  const description = await describeScheduleIfAny(client, scheduleId);
+  if (!description) return { monitor, scheduleId, exists: false, recentRuns: [] };
+  return { monitor, scheduleId, exists: true, ...(await intervalScheduleFacts(client, description)) };
 }
 
-async function workflowStatus(client: Client, workflowId: string, runId: string): Promise<string> {
-  try {
-    return (await client.workflow.getHandle(workflowId, runId).describe()).status.name;
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return 'UNKNOWN';
-    throw error;
-  }
-}

@@ -5,7 +5,8 @@
  * sentiment reading is worth nothing. Missed polls are not caught up beyond one interval.
  * Starting again with other markets or another interval updates the Schedule in place.
  */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, WorkflowNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
+import { describeScheduleIfAny, intervalScheduleFacts } from './interval-schedules';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { checkSentimentMarkets, SentimentMarketsError } from '../store/market-sentiment';
 import type { SentimentPollingInput } from '../../workflows/market-sentiment';
 
@@ -17,7 +18,6 @@ export const SENTIMENT_INTERVAL_SECONDS_MIN = 60;
 export const SENTIMENT_INTERVAL_SECONDS_MAX = 86_400;
 /** A poll retries for up to about 26 minutes (5 attempts of at most 5 minutes); it may not outlive that. */
 const POLL_TIMEOUT_SECONDS_MIN = 1_800;
-const RECENT_RUNS_SHOWN = 5;
 
 export class SentimentScheduleError extends Error {
   override name = 'SentimentScheduleError';
@@ -123,43 +123,16 @@ export async function triggerSentimentPoll(client: Client, accountId: string): P
 
 export async function sentimentPollingStatus(client: Client, accountId: string): Promise<SentimentPollingStatus> {
   const scheduleId = sentimentScheduleId(accountId);
-  let description: ScheduleDescription;
-  try {
-    description = await client.schedule.getHandle(scheduleId).describe();
-  } catch (error) {
-    if (error instanceof ScheduleNotFoundError) return { scheduleId, exists: false, recentRuns: [] };
-    throw error;
-  }
-  const interval = description.spec.intervals?.[0]?.every;
-  const next = description.info.nextActionTimes[0];
+  const description = await describeScheduleIfAny(client, scheduleId);
+  if (!description) return { scheduleId, exists: false, recentRuns: [] };
   const action = description.action.type === 'startWorkflow' ? description.action : undefined;
   const input = action?.args?.[0] as Partial<SentimentPollingInput> | undefined;
-  const recent = description.info.recentActions.slice(-RECENT_RUNS_SHOWN);
   return {
     scheduleId,
     exists: true,
-    paused: description.state.paused,
-    ...(interval !== undefined ? { intervalSeconds: Math.round(Number(interval) / 1000) } : {}),
     ...(Array.isArray(input?.marketIds) ? { marketIds: input.marketIds } : {}),
     ...(action ? { taskQueue: action.taskQueue } : {}),
-    ...(next ? { nextRunAt: next.toISOString() } : {}),
-    recentRuns: await Promise.all(
-      recent.map(async (run) => ({
-        scheduledAt: run.scheduledAt.toISOString(),
-        workflowId: run.action.workflow.workflowId,
-        status: await workflowStatus(client, run.action.workflow.workflowId, run.action.workflow.firstExecutionRunId),
-      })),
-    ),
-    actionsTaken: description.info.numActionsTaken,
-    actionsSkippedOverlap: description.info.numActionsSkippedOverlap,
+    ...(await intervalScheduleFacts(client, description)),
   };
 }
 
-async function workflowStatus(client: Client, workflowId: string, runId: string): Promise<string> {
-  try {
-    return (await client.workflow.getHandle(workflowId, runId).describe()).status.name;
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return 'UNKNOWN';
-    throw error;
-  }
-}
