@@ -26,6 +26,15 @@ export interface SessionPolicy {
   encryptionTimestampToleranceMs: number;
 }
 
+/** A CST and X-SECURITY-TOKEN pair as the simulator handed it out. */
+export interface IssuedTokens {
+  cst: string;
+  securityToken: string;
+}
+
+/** How many issued pairs `issuedTokens()` remembers (the oldest are forgotten first). */
+export const ISSUED_TOKENS_KEPT_MAX = 100_000;
+
 export type LoginResult =
   | { ok: true; session: SimulatorSession }
   | { ok: false; status: number; errorCode: string };
@@ -42,6 +51,7 @@ export class SessionStore {
   private readonly privateKey: KeyObject;
   readonly encryptionKey: string;
   private readonly byCst = new Map<string, SimulatorSession>();
+  private readonly issued: IssuedTokens[] = [];
   private readonly loginLimiter: SlidingWindow;
 
   constructor(
@@ -79,6 +89,8 @@ export class SessionStore {
       requests: 0,
     };
     this.byCst.set(session.cst, session);
+    this.issued.push({ cst: session.cst, securityToken: session.securityToken });
+    if (this.issued.length > ISSUED_TOKENS_KEPT_MAX) this.issued.shift();
     this.evictExpired(now);
     return { ok: true, session };
   }
@@ -118,6 +130,14 @@ export class SessionStore {
 
   count(): number {
     return this.byCst.size;
+  }
+
+  /**
+   * Every token pair issued since the simulator started, expired and invalidated ones included,
+   * oldest first: read-only, for tests that search for them where they must never appear.
+   */
+  issuedTokens(): readonly IssuedTokens[] {
+    return this.issued.map((tokens) => ({ ...tokens }));
   }
 
   private decryptPassword(encrypted: string): string | undefined {
