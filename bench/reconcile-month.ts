@@ -23,8 +23,13 @@ import type { BenchContext } from './run';
 
 const PERIOD = '2025-01';
 const JANUARY = { fromMs: Date.UTC(2025, 0, 1), toMs: Date.UTC(2025, 1, 1) };
-/** A run still going after this long is stuck (e.g. activities timing out and retrying), not slow. */
-const RUN_DEADLINE_MS = 20 * 60_000;
+/**
+ * A run still going after this long is stuck (e.g. activities timing out and retrying), not slow:
+ * 20 minutes, or 3 ms a transaction for bigger months (a 100,000 month takes about 2 minutes).
+ */
+function runDeadlineMs(transactions: number): number {
+  return Math.max(20 * 60_000, transactions * 3);
+}
 
 interface SimulatorReady {
   url: string;
@@ -70,7 +75,7 @@ export async function reconcileMonth(ctx: BenchContext): Promise<Figure[]> {
     const temporal = { address: stack.temporal.address, namespace: stack.temporal.namespace };
 
     for (let i = 0; i < ctx.runs; i++) {
-      const through = await runThroughTemporal(temporal, shared, run, simulator.account);
+      const through = await runThroughTemporal(temporal, shared, run, simulator.account, runDeadlineMs(ctx.transactions));
       m.add('peak RSS of the worker process', 'MB', through.workerPeakRssMb);
       m.add('RSS of the worker when ready, before its first task', 'MB', through.readyRssMb);
       for (const [stage, rssMb] of Object.entries(stagePeaks(through.rssSamples, through.history.spans))) m.add(`worker RSS peak: ${stage}`, 'MB', rssMb);
@@ -80,7 +85,7 @@ export async function reconcileMonth(ctx: BenchContext): Promise<Figure[]> {
       m.add('activities retried', 'activities', through.history.retried.length);
       for (const retry of through.history.retried) ctx.notes.push(`run ${i + 1} through Temporal retried ${retry}`);
       if ('failure' in through) {
-        ctx.notes.push(`run ${i + 1} through Temporal did not finish within ${RUN_DEADLINE_MS / 60_000} min and was terminated: ${through.failure}`);
+        ctx.notes.push(`run ${i + 1} through Temporal did not finish within ${runDeadlineMs(ctx.transactions) / 60_000} min and was terminated: ${through.failure}`);
       } else {
         rows = through.summary.ingest.rows;
         m.add('through Temporal', 's', through.seconds);
@@ -147,7 +152,7 @@ function stagePeaks(samples: readonly RssSample[], spans: HistoryFacts['spans'])
 type ThroughTemporal = { workerPeakRssMb: number; readyRssMb: number; rssSamples: RssSample[]; history: HistoryFacts } & ({ seconds: number; summary: ReconcileSummary } | { failure: string });
 
 /** The worker in its own process, the clock and the Temporal client in this one. */
-async function runThroughTemporal(temporal: { address: string; namespace: string }, shared: Shared, run: PipelineChildArgs['run'] & object, account: SimulatedAccount): Promise<ThroughTemporal> {
+async function runThroughTemporal(temporal: { address: string; namespace: string }, shared: Shared, run: PipelineChildArgs['run'] & object, account: SimulatedAccount, deadlineMs: number): Promise<ThroughTemporal> {
   const mongo = await prepareDatabase(shared.mongoUri, account);
   const taskQueue = `bench-${randomUUID()}`;
   const worker = startBenchChild('pipeline-child.ts', { ...shared, mode: 'worker', database: mongo.db.databaseName, temporal: { ...temporal, taskQueue } } satisfies PipelineChildArgs);
@@ -158,7 +163,7 @@ async function runThroughTemporal(temporal: { address: string; namespace: string
     const started = performance.now();
     const handle = await client.workflow.start<typeof reconcileAccountPeriod>('reconcileAccountPeriod', { taskQueue, workflowId, args: [run] });
     const deadline = new AbortController();
-    const outcome = await Promise.race([handle.result(), sleep(RUN_DEADLINE_MS, 'deadline' as const, { signal: deadline.signal })]);
+    const outcome = await Promise.race([handle.result(), sleep(deadlineMs, 'deadline' as const, { signal: deadline.signal })]);
     const seconds = (performance.now() - started) / 1000;
     deadline.abort();
     const failure = outcome === 'deadline' ? await stuckActivities(client, workflowId) : undefined;
