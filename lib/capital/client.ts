@@ -4,7 +4,7 @@ import { insideWindow, parseBrokerUtc, queryBounds, splitWindow, type TimeWindow
 import { ENDPOINTS, parseResponse, type Activity, type EndpointName } from './schemas';
 import type { CapitalSession } from './session';
 import type { CapitalRequest, CapitalTransport } from './transport';
-import { RESOLUTION_MS, type Resolution } from './vocabulary';
+import type { Resolution } from './vocabulary';
 
 type Endpoints = typeof ENDPOINTS;
 export type EndpointOutput<Name extends EndpointName> = z.output<Endpoints[Name]['response']>;
@@ -163,23 +163,6 @@ export class CapitalClient {
       throw new CapitalInvalidRequestError('GET /prices/:epic', 'max', `must be between 1 and ${PRICES_MAX_PER_CALL}`);
     }
     return this.call('prices', { params: { epic }, query: { ...query } });
-  }
-
-  /** Bars in [fromMs, toMs], paging forward 1000 at a time (both bounds are inclusive on the wire). */
-  async *pricesBetween(epic: string, resolution: Resolution, window: TimeWindow) {
-    const stepMs = RESOLUTION_MS[resolution];
-    const maxPages = Math.ceil((window.toMs - window.fromMs) / stepMs / PRICES_MAX_PER_CALL) + 2;
-    let cursor = window.fromMs;
-    for (let page = 0; page < maxPages && cursor <= window.toMs; page++) {
-      const { prices } = await this.prices(epic, { resolution, max: PRICES_MAX_PER_CALL, ...queryBounds({ fromMs: cursor, toMs: window.toMs }) });
-      const bars = prices.filter((bar) => {
-        const at = parseBrokerUtc(bar.snapshotTimeUTC);
-        return at !== undefined && at >= cursor && at <= window.toMs;
-      });
-      if (bars.length > 0) yield bars;
-      if (prices.length < PRICES_MAX_PER_CALL || bars.length === 0) return;
-      cursor = (parseBrokerUtc((bars.at(-1) as (typeof bars)[number]).snapshotTimeUTC) as number) + stepMs;
-    }
   }
 
   clientSentiments(marketIds: string[]) { return this.call('clientSentiments', { query: { marketIds: marketIds.join(',') } }); }

@@ -46,9 +46,11 @@ const PART_FILL = 0.9;
  * where the rows are, so the part is cut before every `PART_FILL × suspectRowCount`-th of them,
  * on whole seconds (the broker's precision) and no narrower than the policy's minimum span. If
  * that leaves a part over half the window, the answer may have been cut off at one end: halve.
- * The rows only place the cuts; every part is read and judged again.
+ * The rows only place the cuts; every part is read and judged again. Rows without a readable time
+ * (quarantined later by ingestion) and rows outside the part cannot place a cut and are left out.
  */
-export function partsAfterFullAnswer(part: TimeWindow, rowTimesMs: readonly number[], halves: [TimeWindow, TimeWindow], policy: GapPolicy): TimeWindow[] {
+export function partsAfterFullAnswer(part: TimeWindow, answerTimesMs: readonly number[], halves: [TimeWindow, TimeWindow], policy: GapPolicy): TimeWindow[] {
+  const rowTimesMs = answerTimesMs.filter((t) => Number.isFinite(t) && t >= part.fromMs && t < part.toMs).sort((a, b) => a - b);
   const target = Math.max(1, Math.floor(policy.suspectRowCount * PART_FILL));
   const minimumSpanMs = Math.ceil(policy.minimumSpanMs / 1000) * 1000;
   const bounds = [part.fromMs];

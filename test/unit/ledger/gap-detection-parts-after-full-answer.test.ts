@@ -47,3 +47,14 @@ test('no part is narrower than the minimum span, however dense the rows', () => 
   assertTiles(parts, day);
   for (const part of parts) assert.ok(part.toMs - part.fromMs >= DEFAULT_GAP_POLICY.minimumSpanMs);
 });
+
+test('rows without a readable time, or outside the part, or out of order, do not move the cuts', () => {
+  const rows = evenRows(day, 3955);
+  const clean = partsAfterFullAnswer(day, rows, halvesOf(day), DEFAULT_GAP_POLICY);
+  const noisy = [...rows].reverse();
+  noisy.splice(100, 0, Number.NaN, Number.NaN);
+  noisy.splice(2000, 0, Number.NaN, day.toMs + HOUR_MS, day.fromMs - HOUR_MS);
+  const parts = partsAfterFullAnswer(day, noisy, halvesOf(day), DEFAULT_GAP_POLICY);
+  assert.deepEqual(parts, clean);
+  for (const part of parts) assert.ok(Number.isFinite(part.fromMs) && Number.isFinite(part.toMs));
+});
