@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/log';
 import { codeVersion } from '../lib/version';
+import { apiLoad } from './api-load';
 import { formatFigure, machineDescription, type Figure } from './harness';
 import { marketStream, marketStreamMemory } from './market-stream';
 import { reconcileMonth } from './reconcile-month';
@@ -33,6 +34,7 @@ const BENCHMARKS: Record<string, { description: string; run: (ctx: BenchContext)
   'market-stream': { description: 'quotes streamed from the simulator into the store through the market-data worker: throughput ramp, receipt-to-stored latency at 1,000 quotes/s', run: marketStream },
   'market-stream-memory': { description: "the market-data worker's RSS over --minutes (default 10) of streaming at 5,000 quotes/s, with the heap budget of recon worker", run: marketStreamMemory },
   'render-statements': { description: 'every statement format from a synthetic statement of --transactions lines and a tenth as many (time, peak RSS in its own process)', run: renderStatements, scaled: true },
+  'api-load': { description: 'the HTTP API (recon api, its own process) under 200 keep-alive clients for 60 s from a second process: statement listings, verified downloads of every format, 304 revalidations (req/s, p50/p99 per route, server peak RSS)', run: apiLoad },
 };
 
 async function main(): Promise<void> {
