@@ -19,6 +19,8 @@ import { workflowBundle } from '../workers/bundle';
 import { installTemporalRuntime } from '../workers/runtime';
 
 const TEST_TIMEOUT_MS = 10 * 60_000;
+/** Node applies --test-timeout to each test file as a whole too: the full reliability suite's files run longer. */
+const FULL_RELIABILITY_TIMEOUT_MS = 90 * 60_000;
 
 async function main(): Promise<number> {
   const root = projectRoot();
@@ -61,7 +63,7 @@ async function main(): Promise<number> {
   }
 
   try {
-    return await runNodeTest(files, env);
+    return await runNodeTest(files, env, process.env.RECON_RELIABILITY_SIZE === 'full' ? FULL_RELIABILITY_TIMEOUT_MS : TEST_TIMEOUT_MS);
   } finally {
     await stack?.stop();
   }
@@ -77,8 +79,8 @@ async function testFiles(testRoot: string, kinds: string[]): Promise<string[]> {
   return found.sort();
 }
 
-function runNodeTest(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const args = ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files];
+function runNodeTest(files: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<number> {
+  const args = ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-timeout=${timeoutMs}`, ...files];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: 'inherit', env });
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));

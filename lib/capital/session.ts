@@ -142,12 +142,14 @@ export class CapitalSession {
 
   private async sendWithTokens(request: CapitalRequest): Promise<CapitalResponse> {
     const tokens = this.tokens as SessionTokens;
+    const generation = this.generation;
     const response = await this.options.transport.send({
       ...request,
       headers: { ...request.headers, CST: tokens.cst, 'X-SECURITY-TOKEN': tokens.securityToken },
     });
     this.lastUsedAt = this.clock.now();
-    if (response.tokens) this.tokens = response.tokens;
+    // An answer to a request sent before a re-login carries the old session's tokens: keep the new ones.
+    if (response.tokens && generation === this.generation) this.tokens = response.tokens;
     return response;
   }
 

@@ -64,6 +64,9 @@ async function insertNew<T extends Document & { _id: string }>(collection: Colle
   } catch (error) {
     if (!(error instanceof MongoBulkWriteError)) throw error;
     const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    // The driver wraps a failure of the whole batch (connection lost, server gone) in a bulk error
+    // without write errors: part of the batch may be missing, so it is not "all stored already".
+    if (errors.length === 0) throw error;
     const other = errors.find((e) => e.code !== DUPLICATE_KEY);
     if (other) throw error;
     counts.inserted += error.result.insertedCount;
