@@ -9,7 +9,7 @@ import { subtotalMovements } from '../lib/ledger/roll-forward';
 import { canonical, toDecimal } from '../lib/money';
 import { loadChartAndRules } from '../lib/store/chart';
 import { saveLedgerEntries } from '../lib/store/reconciliation';
-import { saveWindowRows, toWindowRecord } from '../lib/store/window-records';
+import { saveWindowRows, toStatementRecord, toWindowRecord } from '../lib/store/window-records';
 import { saveIngested, saveWindowTrace, type QuarantineDocument, type TransactionDocument, type WindowMovement } from '../lib/store/transactions';
 import { withCapitalFailures } from './capital-failures';
 import type { ActivityDeps } from './deps';
@@ -165,6 +165,8 @@ export function createIngestActivities(deps: IngestDeps) {
     if (input.post) {
       posted = postWindow(transactions, input.accountId, await loadChartAndRules(deps.db));
       if (!input.dryRun) await saveLedgerEntries(deps.db, posted.entries, posted.quarantine);
+      const entries = new Map(posted.entries.map((e) => [e._id, e]));
+      await saveWindowRows(deps.db, input.runId, input.windowIndex, 'statement', transactions.map((tx) => toStatementRecord(tx, entries.get(tx.key))));
       movements = subtotalMovements(transactions.map((t) => ({ transactionType: t.transactionType, amount: toDecimal(t.amount) }))).map((m) => ({ transactionType: m.transactionType, amount: canonical(m.amount), count: m.count ?? 1 }));
     }
 

@@ -154,7 +154,7 @@ async function runDirect(a: Activities, input: { accountId: string; period: stri
   );
   const results = [...transactionResults, ...feedResults].sort((x, y) => x.windowIndex - y.windowIndex);
   const ingest = ingestTotals(results);
-  const summary = { runId, accountId, period: input.period, timeZone: input.timeZone, dryRun: false, ingest: { ...ingest, bridgeWindows: bridgeWindows.length, digest: '' }, ledger, reconciliation, crossCheck, rollForward };
+  const summary = { runId, accountId, period: input.period, timeZone: input.timeZone, dryRun: false, ingest: { ...ingest, bridgeWindows: bridgeWindows.length, digest: '' }, periodWindows: windowIndexes, ledger, reconciliation, crossCheck, rollForward };
   const windowDigests = results.map((r) => r.digest);
   const ledgerDigests = results.flatMap((r) => (r.ledger ? [r.ledger.digest] : []));
   await timed('recordRun', () => a.recordRun({ runId, accountId, period: input.period, timeZone: input.timeZone, status: 'COMPLETED_WITH_EXCEPTIONS', startedAtMs, windowDigests, ledgerDigests, summary }));

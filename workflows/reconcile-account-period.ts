@@ -62,6 +62,8 @@ export interface ReconcileSummary {
    * snapshots) and the activity feed read around the period for the cross-check.
    */
   ingest: Omit<IngestTotals, 'digests' | 'ledgerDigests' | 'ruleVersions'> & { bridgeWindows: number; digest: string };
+  /** The windows that tile the period, in time order: their posted records are the statement's lines. */
+  periodWindows: number[];
   ledger: PostLedgerResult;
   reconciliation: ReconcileResult;
   crossCheck: CrossCheckSummary;
@@ -153,6 +155,7 @@ export async function reconcileAccountPeriod(input: ReconcileInput): Promise<Rec
       dryRun: input.dryRun ?? false,
       ...(input.types ? { types: input.types } : {}),
       ingest: { ...ingestCounts, bridgeWindows: bridgeWindows.length, digest: '' },
+      periodWindows: period.windowIndexes,
       ledger,
       reconciliation,
       crossCheck,

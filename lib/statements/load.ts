@@ -1,8 +1,10 @@
 /**
- * Builds a run's statement from what the database holds: one pre-pass for the totals and the raw
- * inputs' digest (flat memory), then a stream of lines joined in batches with their ledger entry,
- * matches and exceptions. Nothing here comes from the broker: a statement can be re-rendered (and
- * verified) from the store alone, long after the run.
+ * Builds a run's statement from what the database holds: one pre-pass over the run's posted
+ * records for the totals and the raw inputs' digest (flat memory), then a stream of lines. The
+ * records are those the run's period windows kept (`window_records`, read by id), in booking
+ * order: no query over the month, on any database. Nothing here comes from the broker: a statement
+ * can be re-rendered (and verified) from the store alone, long after the run; `books-check.ts`
+ * checks that the books still agree with these records.
  */
 import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
@@ -14,8 +16,8 @@ import { periodWindows } from '../ledger/windows';
 import { Decimal, formatAmount, toDecimal } from '../money';
 import { balanceSnapshot } from '../store/balances';
 import { loadChartAndRules } from '../store/chart';
-import { EXCEPTIONS, LEDGER_ENTRIES, RUNS, type ExceptionDocument, type LedgerEntryDocument, type RunDocument } from '../store/reconciliation';
-import { TRANSACTIONS, type TransactionDocument } from '../store/transactions';
+import { EXCEPTIONS, RUNS, type ExceptionDocument, type RunDocument } from '../store/reconciliation';
+import { windowRows, type StatementRecord } from '../store/window-records';
 import type { AccountTotal, MatchStatus, Statement, StatementLine, StatementRollForward, StatementSource } from './model';
 import { STATEMENT_NOTES } from './notes';
 
@@ -33,14 +35,6 @@ export class StatementDataError extends Error {
 }
 
 const SCALE_DEFAULT = 2;
-/**
- * Documents per batch of the line cursors: memory holds one batch per cursor, whatever the size
- * of the month (the server's own default is up to 16 MB of documents per batch).
- */
-const CURSOR_BATCH = 1_000;
-/** What a statement line shows of a transaction (not its raw digest, minor units or flags). */
-const LINE_FIELDS = { key: 1, bookedAt: 1, bookedAtMs: 1, reference: 1, transactionType: 1, instrument: 1, note: 1, amount: 1, currency: 1 } as const;
-
 /** The account every rule debits when cash comes in: the broker cash account. */
 export function brokerCashAccount(ruleSets: readonly PostingRuleSet[]): string {
   const counts = new Map<string, number>();
@@ -98,17 +92,18 @@ function rollForwardOf(r: RollForwardSummary, scale: number): StatementRollForwa
   };
 }
 
-async function accountTotals(db: Db, accountId: string, fromMs: number, toMs: number, chart: ChartOfAccounts, scale: number): Promise<AccountTotal[]> {
-  const sums = new Map<string, { debit: Decimal; credit: Decimal }>();
-  const cursor = db.collection<LedgerEntryDocument>(LEDGER_ENTRIES).find({ accountId, bookedAtMs: { $gte: fromMs, $lt: toMs } }, { projection: { lines: 1 }, batchSize: CURSOR_BATCH });
-  for await (const entry of cursor) {
-    for (const line of entry.lines) {
-      const sum = sums.get(line.account) ?? { debit: new Decimal(0), credit: new Decimal(0) };
-      if (line.debit) sum.debit = sum.debit.plus(line.debit);
-      if (line.credit) sum.credit = sum.credit.plus(line.credit);
-      sums.set(line.account, sum);
-    }
+type AccountSums = Map<string, { debit: Decimal; credit: Decimal }>;
+
+function addPosting(sums: AccountSums, record: StatementRecord): void {
+  for (const line of record.posting ?? []) {
+    const sum = sums.get(line.account) ?? { debit: new Decimal(0), credit: new Decimal(0) };
+    if (line.debit) sum.debit = sum.debit.plus(line.debit);
+    if (line.credit) sum.credit = sum.credit.plus(line.credit);
+    sums.set(line.account, sum);
   }
+}
+
+function accountTotals(sums: AccountSums, chart: ChartOfAccounts, scale: number): AccountTotal[] {
   const byCode = new Map(chart.accounts.map((a) => [a.code, a]));
   return [...sums.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
@@ -122,33 +117,49 @@ async function accountTotals(db: Db, accountId: string, fromMs: number, toMs: nu
     }));
 }
 
+/** A run's statement records, in booking order; the run and its period are checked first. */
+export async function runRecords(db: Db, runId: string): Promise<{ run: RunDocument; fromMs: number; toMs: number; records: () => AsyncIterable<StatementRecord> }> {
+  const run = await db.collection<RunDocument>(RUNS).findOne({ _id: runId });
+  if (!run) throw new StatementDataError(`no recorded run ${runId}`);
+  const windows = (run.summary as { periodWindows?: number[] }).periodWindows;
+  if (!windows) throw new StatementDataError(`run ${runId} was recorded without its period's windows (by a version before statements were read from them): run the period again`);
+  const { startMs: fromMs, endMs: toMs } = periodWindows({ period: run.period, timeZone: run.timeZone, nowMs: run.finishedAt.getTime() });
+  async function* records(): AsyncIterable<StatementRecord> {
+    let previous: StatementRecord | undefined;
+    for await (const record of windowRows(db, runId, windows as number[], 'statement')) {
+      const outOfOrder = previous && (record.bookedAtMs < previous.bookedAtMs || (record.bookedAtMs === previous.bookedAtMs && record.key <= previous.key));
+      if (record.bookedAtMs < fromMs || record.bookedAtMs >= toMs || outOfOrder) throw new StatementDataError(`run ${runId}: record ${record.key} (${record.bookedAt}) is ${outOfOrder ? 'out of booking order' : 'outside the period'} in its windows' records`);
+      previous = record;
+      yield record;
+    }
+  }
+  return { run, fromMs, toMs, records };
+}
+
 export async function loadStatement(db: Db, options: LoadStatementOptions): Promise<StatementSource> {
-  const run = await db.collection<RunDocument>(RUNS).findOne({ _id: options.runId });
-  if (!run) throw new StatementDataError(`no recorded run ${options.runId}`);
+  const { run, fromMs, toMs, records } = await runRecords(db, options.runId);
   const summary = run.summary as { rollForward?: RollForwardSummary; reconciliation?: Record<string, unknown>; dryRun?: boolean };
   if (!summary.rollForward || !summary.reconciliation) throw new StatementDataError(`run ${options.runId} was recorded without a roll-forward (recorded by an older version?)`);
   if (summary.dryRun) throw new StatementDataError(`run ${options.runId} was a dry run: it wrote no ledger or matches to state`);
-  const { startMs: fromMs, endMs: toMs } = periodWindows({ period: run.period, timeZone: run.timeZone, nowMs: run.finishedAt.getTime() });
   const { chart, ruleSets } = await loadChartAndRules(db);
   const cashCode = brokerCashAccount(ruleSets);
   const cashName = chart.accounts.find((a) => a.code === cashCode)?.name ?? cashCode;
-  const transactions = db.collection<TransactionDocument>(TRANSACTIONS);
-  const inPeriod = { accountId: run.accountId, bookedAtMs: { $gte: fromMs, $lt: toMs } };
-  const order = { bookedAtMs: 1, _id: 1 } as const;
 
-  // Pre-pass: totals by type, the raw inputs' digest, the currency.
+  // Pre-pass: totals by type and by account, the raw inputs' digest, the currency.
   const rawDigest = createHash('sha256');
   const byType = new Map<string, { count: number; amount: Decimal }>();
+  const byAccount: AccountSums = new Map();
   let lineCount = 0;
   let currency: string | undefined;
   let scale = SCALE_DEFAULT;
-  for await (const tx of transactions.find(inPeriod, { projection: { transactionType: 1, amount: 1, rawSha256: 1, baseCurrency: 1, scale: 1 }, batchSize: CURSOR_BATCH }).sort(order)) {
+  for await (const record of records()) {
     lineCount++;
-    rawDigest.update(`${tx.rawSha256}\n`);
-    currency ??= tx.baseCurrency;
-    scale = Math.max(scale, tx.scale);
-    const total = byType.get(tx.transactionType) ?? { count: 0, amount: new Decimal(0) };
-    byType.set(tx.transactionType, { count: total.count + 1, amount: total.amount.plus(tx.amount) });
+    rawDigest.update(`${record.rawSha256}\n`);
+    currency ??= record.baseCurrency;
+    scale = Math.max(scale, record.scale);
+    const total = byType.get(record.transactionType) ?? { count: 0, amount: new Decimal(0) };
+    byType.set(record.transactionType, { count: total.count + 1, amount: total.amount.plus(record.amount) });
+    addPosting(byAccount, record);
   }
   const rollForward = rollForwardOf(summary.rollForward, scale);
   const exceptions = await db.collection<ExceptionDocument>(EXCEPTIONS).find({ runId: options.runId }).sort({ _id: 1 }).toArray();
@@ -179,7 +190,7 @@ export async function loadStatement(db: Db, options: LoadStatementOptions): Prom
     },
     rollForward,
     totalsByType: [...byType.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([transactionType, t]) => ({ transactionType, count: t.count, amount: formatAmount(t.amount, scale) })),
-    totalsByAccount: await accountTotals(db, run.accountId, fromMs, toMs, chart, scale),
+    totalsByAccount: accountTotals(byAccount, chart, scale),
     reconciliation: {
       brokerRecords: reconciliation.brokerRecords,
       bookEntries: reconciliation.bookEntries,
@@ -198,34 +209,25 @@ export async function loadStatement(db: Db, options: LoadStatementOptions): Prom
   async function* lines(): AsyncIterable<StatementLine> {
     let running = toDecimal(rollForward.opening);
     let line = 0;
-    // Ledger entries share the transactions' keys and order: one merge join, no lookups.
-    const entries = db.collection<LedgerEntryDocument>(LEDGER_ENTRIES).find(inPeriod, { projection: { lines: 1, bookedAtMs: 1 }, batchSize: CURSOR_BATCH }).sort(order);
-    let entry = await entries.next();
-    try {
-      for await (const tx of transactions.find(inPeriod, { projection: LINE_FIELDS, batchSize: CURSOR_BATCH }).sort(order)) {
-        while (entry && (entry.bookedAtMs < tx.bookedAtMs || (entry.bookedAtMs === tx.bookedAtMs && entry._id < tx._id))) entry = await entries.next();
-        const posted = entry?._id === tx._id ? entry : undefined;
-        running = running.plus(tx.amount);
-        const status: MatchStatus = !posted ? 'QUARANTINED' : exceptionKeys.has(tx.key) ? 'EXCEPTION' : 'MATCHED';
-        yield {
-          line: ++line,
-          key: tx.key,
-          bookedAtUtc: tx.bookedAt,
-          bookedAtLocal: zone(tx.bookedAtMs),
-          reference: tx.reference,
-          transactionType: tx.transactionType,
-          instrument: tx.instrument?.epic ?? '',
-          note: tx.note,
-          amount: fixed(tx.amount, scale),
-          currency: tx.currency,
-          runningBalance: formatAmount(running, scale),
-          debitAccount: posted?.lines.find((l) => l.debit)?.account ?? '',
-          creditAccount: posted?.lines.find((l) => l.credit)?.account ?? '',
-          matchStatus: status,
-        };
-      }
-    } finally {
-      await entries.close();
+    for await (const record of records()) {
+      running = running.plus(record.amount);
+      const status: MatchStatus = !record.posting ? 'QUARANTINED' : exceptionKeys.has(record.key) ? 'EXCEPTION' : 'MATCHED';
+      yield {
+        line: ++line,
+        key: record.key,
+        bookedAtUtc: record.bookedAt,
+        bookedAtLocal: zone(record.bookedAtMs),
+        reference: record.reference,
+        transactionType: record.transactionType,
+        instrument: record.epic ?? '',
+        note: record.note,
+        amount: fixed(record.amount, scale),
+        currency: record.currency,
+        runningBalance: formatAmount(running, scale),
+        debitAccount: record.posting?.find((l) => l.debit)?.account ?? '',
+        creditAccount: record.posting?.find((l) => l.credit)?.account ?? '',
+        matchStatus: status,
+      };
     }
   }
 

@@ -4,8 +4,10 @@
  * From the files alone: `audit-record.json` hashes to its link hash, and `trace.json` and every
  * artifact hash to what that record says. With the database as well:
  * 1. the account's audit chain holds from genesis (every hash recomputed) and contains that link;
- * 2. the statement re-derived from the stored records (transactions, ledger, matches, exceptions,
- *    run summary) gives the recorded digests of each section and of the lines.
+ * 2. the statement re-derived from the run's stored records (the records its period windows kept
+ *    as posted, its exceptions, its summary) gives the recorded digests of each section and lines;
+ * 3. the books (the period's stored transactions and ledger entries) still agree with those
+ *    records, each difference named.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -14,7 +16,8 @@ import path from 'node:path';
 import type { Db } from 'mongodb';
 import { findLink, linkHash, verifyChain, type AuditLink } from '../store/audit-chain';
 import type { Artifact } from './artifact';
-import { loadStatement } from './load';
+import { checkBooksAgainstRun } from './books-check';
+import { loadStatement, StatementDataError } from './load';
 import type { Statement } from './model';
 import { AUDIT_RECORD_FILE, linesDigest, sectionDigests, type StatementsRecord } from './render';
 import { sha256Of } from './trace';
@@ -70,6 +73,16 @@ async function checkAgainstStore(db: Db, link: AuditLink, checks: VerifyCheck[])
     return;
   }
   checks.push({ check: 'audit record in the chain', ok: true, detail: `link ${stored.seq}` });
+  try {
+    await checkRunRecords(db, stored, checks);
+  } catch (error) {
+    if (!(error instanceof StatementDataError)) throw error;
+    checks.push({ check: 'statement from stored records', ok: false, detail: error.message });
+  }
+}
+
+/** The statement re-derived from the run's records, and the books against those records. */
+async function checkRunRecords(db: Db, stored: AuditLink, checks: VerifyCheck[]): Promise<void> {
   const record = stored.record as StatementsRecord;
   const source = await loadStatement(db, { runId: record.runId, temporalRunId: record.temporalRunId, legalEntity: record.legalEntity, codeVersion: record.codeVersion, chainHead: stored.prevHash });
   const statementSha256 = sha256Of(source.statement);
@@ -82,7 +95,13 @@ async function checkAgainstStore(db: Db, link: AuditLink, checks: VerifyCheck[])
   checks.push(
     lines === record.linesSha256
       ? { check: 'lines from stored records', ok: true, detail: `${source.statement.lineCount} lines re-derived: sha256 ${lines}` }
-      : { check: 'lines from stored records', ok: false, detail: `the stored transactions, ledger or matches no longer give the statement's lines (sha256 ${lines}, recorded ${record.linesSha256})` },
+      : { check: 'lines from stored records', ok: false, detail: `the run's stored records or exceptions no longer give the statement's lines (sha256 ${lines}, recorded ${record.linesSha256})` },
+  );
+  const books = await checkBooksAgainstRun(db, record.runId);
+  checks.push(
+    books.differenceCount === 0
+      ? { check: 'books agree with the statement', ok: true, detail: `the period's stored transactions and ledger entries are the ${books.records} records the statement was printed from` }
+      : { check: 'books agree with the statement', ok: false, detail: `${books.differenceCount} difference(s) between the books and the ${books.records} records the statement was printed from: ${books.differences.join('; ')}${books.differenceCount > books.differences.length ? '; …' : ''}` },
   );
 }
 

@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import type { PositionActivity } from '../ledger/activity-cross-check';
+import type { LedgerEntry, PostingLine } from '../ledger/postings';
 import type { TransactionDocument } from './transactions';
 import { upsertMany } from './upsert';
 
@@ -8,12 +9,23 @@ export const WINDOW_RECORDS = 'window_records';
 /** What matching and the activity cross-check read of a broker record. */
 export type WindowRecord = Pick<TransactionDocument, 'key' | 'reference' | 'transactionType' | 'bookedAtMs' | 'amountMinor' | 'currency' | 'dealId'> & { epic?: string };
 
+/**
+ * What a statement shows of a posted record: its line, the inputs' digest and its ledger lines
+ * (`posting` absent: no posting rule took it, the record is quarantined).
+ */
+export type StatementRecord = Pick<TransactionDocument, 'key' | 'bookedAt' | 'bookedAtMs' | 'reference' | 'transactionType' | 'note' | 'amount' | 'currency' | 'baseCurrency' | 'scale' | 'rawSha256'> & {
+  epic?: string;
+  posting?: PostingLine[];
+};
+
 /** What one window of a run keeps for the run's later steps, by kind. */
 export interface WindowRowKinds {
   /** Its broker records (from `/history/transactions`). */
   records: WindowRecord;
   /** The activity feed's POSITION rows (from `/history/activity`), for the cross-check. */
   positions: PositionActivity;
+  /** A window of the period: its records as posted, for the statements. */
+  statement: StatementRecord;
 }
 
 export type WindowRowKind = keyof WindowRowKinds;
@@ -46,11 +58,13 @@ function chunkId(runId: string, windowIndex: number, kind: WindowRowKind, chunk:
   return `${runId}:${windowIndex}:${kind}:${chunk}`;
 }
 
-function timeOf(row: WindowRecord | PositionActivity): number {
+type WindowRow = WindowRowKinds[WindowRowKind];
+
+function timeOf(row: WindowRow): number {
   return 'bookedAtMs' in row ? row.bookedAtMs : row.atMs;
 }
 
-function tieBreakOf(row: WindowRecord | PositionActivity): string {
+function tieBreakOf(row: WindowRow): string {
   return 'key' in row ? row.key : `${row.dealId}:${row.source}:${row.status}`;
 }
 
@@ -64,6 +78,24 @@ export function toWindowRecord(tx: TransactionDocument): WindowRecord {
     currency: tx.currency,
     ...(tx.dealId ? { dealId: tx.dealId } : {}),
     ...(tx.instrument ? { epic: tx.instrument.epic } : {}),
+  };
+}
+
+export function toStatementRecord(tx: TransactionDocument, entry: LedgerEntry | undefined): StatementRecord {
+  return {
+    key: tx.key,
+    bookedAt: tx.bookedAt,
+    bookedAtMs: tx.bookedAtMs,
+    reference: tx.reference,
+    transactionType: tx.transactionType,
+    note: tx.note,
+    amount: tx.amount,
+    currency: tx.currency,
+    baseCurrency: tx.baseCurrency,
+    scale: tx.scale,
+    rawSha256: tx.rawSha256,
+    ...(tx.instrument ? { epic: tx.instrument.epic } : {}),
+    ...(entry ? { posting: entry.lines } : {}),
   };
 }
 

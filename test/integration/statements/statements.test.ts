@@ -11,7 +11,9 @@ import { verifyStatements } from '../../../lib/statements/verify';
 import { AUDIT_CHAIN, GENESIS_HASH, type AuditLink } from '../../../lib/store/audit-chain';
 import { ensureIndexes } from '../../../lib/store/indexes';
 import type { MongoHandle } from '../../../lib/store/mongo';
+import { LEDGER_ENTRIES, type LedgerEntryDocument } from '../../../lib/store/reconciliation';
 import { TRANSACTIONS, type TransactionDocument } from '../../../lib/store/transactions';
+import { WINDOW_RECORDS, type StatementRecord, type WindowRowsDocument } from '../../../lib/store/window-records';
 import type { reconcileAccountPeriod, ReconcileSummary } from '../../../workflows/reconcile-account-period';
 import { reconcileWorkflowId } from '../../../workflows/reconcile-account-period';
 import { recon } from '../../helpers/recon-cli';
@@ -131,17 +133,74 @@ describe('statements of a run: written by the workflow, reproducible, verifiable
     }
   });
 
-  test('a changed stored record is caught by re-deriving the statement', async () => {
+  test('a changed transaction in the books is named, field by field', async () => {
     const transactions = mongo.db.collection<TransactionDocument>(TRANSACTIONS);
     const victim = await transactions.findOne({ accountId, transactionType: 'DEPOSIT', bookedAtMs: { $gte: month(0), $lt: month(1) } });
     assert.ok(victim);
     await transactions.updateOne({ _id: victim._id }, { $set: { amount: '999999.99' } });
     try {
       const result = await verify(january.statements!.dir);
-      assert.deepEqual(failed(result), ['statement from stored records', 'lines from stored records']);
-      assert.match(result.checks.find((c) => c.check === 'statement from stored records')!.detail, /totalsByType/);
+      assert.deepEqual(failed(result), ['books agree with the statement']);
+      const detail = result.checks.find((c) => c.check === 'books agree with the statement')!.detail;
+      assert.match(detail, /^1 difference/);
+      assert.ok(detail.includes(`${victim._id}: the stored transaction differs from the run's record: amount "${victim.amount}" → "999999.99"`), detail);
     } finally {
       await transactions.updateOne({ _id: victim._id }, { $set: { amount: victim.amount } });
+    }
+    assert.deepEqual(failed(await verify(january.statements!.dir)), []);
+  });
+
+  test('a removed ledger entry and an added transaction are named', async () => {
+    const entries = mongo.db.collection<LedgerEntryDocument>(LEDGER_ENTRIES);
+    const transactions = mongo.db.collection<TransactionDocument>(TRANSACTIONS);
+    const entry = await entries.findOne({ accountId, bookedAtMs: { $gte: month(0), $lt: month(1) } });
+    const model = await transactions.findOne({ _id: entry!._id });
+    assert.ok(entry && model);
+    const stray = { ...model, _id: `${model._id}-stray`, key: `${model.key}-stray` };
+    await entries.deleteOne({ _id: entry._id });
+    await transactions.insertOne(stray);
+    try {
+      const detail = (await verify(january.statements!.dir)).checks.find((c) => c.check === 'books agree with the statement')!.detail;
+      assert.match(detail, /^2 difference/);
+      assert.ok(detail.includes(`${entry._id}: posted by the run, missing from the ledger`), detail);
+      assert.ok(detail.includes(`${stray.key}: in the stored transactions of the period, not among the run's records`), detail);
+    } finally {
+      await entries.insertOne(entry);
+      await transactions.deleteOne({ _id: stray._id });
+    }
+  });
+
+  test("a changed record of the run is caught by re-deriving the statement from the run's records", async () => {
+    const windows = mongo.db.collection<WindowRowsDocument>(WINDOW_RECORDS);
+    const chunk = await windows.findOne({ _id: `${january.runId}:0:statement:0` });
+    assert.ok(chunk);
+    const rows = JSON.parse(chunk.rowsJson) as StatementRecord[];
+    const victim = rows.findIndex((r) => r.transactionType === 'DEPOSIT');
+    assert.ok(victim >= 0, 'the first window holds a deposit');
+    rows[victim] = { ...rows[victim]!, amount: '999999.99' };
+    await windows.updateOne({ _id: chunk._id }, { $set: { rowsJson: JSON.stringify(rows) } });
+    try {
+      const result = await verify(january.statements!.dir);
+      assert.deepEqual(failed(result), ['statement from stored records', 'lines from stored records', 'books agree with the statement']);
+      assert.match(result.checks.find((c) => c.check === 'statement from stored records')!.detail, /totalsByType/);
+    } finally {
+      await windows.updateOne({ _id: chunk._id }, { $set: { rowsJson: chunk.rowsJson } });
+    }
+  });
+
+  test('records of the run out of booking order are refused, not printed in a new order', async () => {
+    const windows = mongo.db.collection<WindowRowsDocument>(WINDOW_RECORDS);
+    const chunk = await windows.findOne({ _id: `${january.runId}:0:statement:0` });
+    assert.ok(chunk);
+    const rows = JSON.parse(chunk.rowsJson) as StatementRecord[];
+    assert.ok(rows.length >= 2 && rows[0]!.bookedAtMs < rows[1]!.bookedAtMs, 'the first window holds two records at different times');
+    await windows.updateOne({ _id: chunk._id }, { $set: { rowsJson: JSON.stringify([rows[1], rows[0], ...rows.slice(2)]) } });
+    try {
+      const result = await verify(january.statements!.dir);
+      assert.deepEqual(failed(result), ['statement from stored records']);
+      assert.match(result.checks.find((c) => c.check === 'statement from stored records')!.detail, new RegExp(`record ${rows[0]!.key} \\(.*\\) is out of booking order`));
+    } finally {
+      await windows.updateOne({ _id: chunk._id }, { $set: { rowsJson: chunk.rowsJson } });
     }
   });
 
