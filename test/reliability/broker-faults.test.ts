@@ -26,7 +26,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -60,6 +59,7 @@ import { bySize } from '../helpers/reliability';
 import { outcomeDifferences, runOutcome } from '../helpers/run-outcome';
 import { quietLog } from '../helpers/simulator';
 import { openTestDatabase, testLogger, testStack, uniqueName, type TestStack } from '../helpers/stack';
+import { until } from '../helpers/until';
 
 /** The simulator's seed: its data and its fault decisions. RECON_BROKER_FAULTS_SEED replays another. */
 const SEED = Number(process.env.RECON_BROKER_FAULTS_SEED ?? 67);
@@ -110,21 +110,6 @@ const DROPS = 3;
 const STREAM_EPICS = allMarkets().slice(0, SIZE.streamEpics).map((market) => market.epic);
 const STREAM_SETTINGS: Partial<StreamSettings> = { tuning: { writeEveryMs: 50, ...SIZE.tuning } };
 const MINUTE_MS = 60_000;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(250);
-  }
-}
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 

@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { createBalanceActivities } from '../../activities/balances';
@@ -41,6 +41,7 @@ import { loadConfig } from '../../lib/config';
 import { canonical, toDecimal } from '../../lib/money';
 import type { LedgerEntryDocument } from '../../lib/store/reconciliation';
 import { LEDGER_ENTRIES } from '../../lib/store/reconciliation';
+import { WINDOW_RECORDS, type StatementRecord, type WindowRowsDocument } from '../../lib/store/window-records';
 import { parseBookRecord } from '../../lib/store/books-file';
 import { saveBookEntries } from '../../lib/store/books';
 import { ensureIndexes } from '../../lib/store/indexes';
@@ -52,7 +53,8 @@ import { booksBetween } from '../../simulator/data/books';
 import { Prng } from '../../simulator/data/prng';
 import { capitalClientsFor } from '../../workers/capital';
 import type { IngestProgress } from '../../workflows/ingest-windows';
-import type { ReconcileProgress, ReconcileStage, ReconcileSummary } from '../../workflows/reconcile-account-period';
+import type { ReconcileStage, ReconcileSummary } from '../../workflows/reconcile-account-period';
+import { ObservedRun, QUERY_TIMEOUT_MS, STAGE_ORDER, stageIndex } from '../helpers/observed-run';
 import { bySize, reliabilitySize } from '../helpers/reliability';
 import { outcomeDifferences, retriedActivityAttempts, runOutcome, type RunOutcome } from '../helpers/run-outcome';
 import { quietLog } from '../helpers/simulator';
@@ -76,13 +78,10 @@ const SIZE = bySize({
 /** The stages a kill is aimed at, in the order the run passes them. */
 const KILL_STAGES = ['ingesting', 'reconciling', 'rendering'] as const;
 type KillStage = (typeof KILL_STAGES)[number];
-const STAGE_ORDER: readonly ReconcileStage[] = ['planning', 'ingesting', 'reconciling', 'rendering', 'done'];
 /** A kill waits at most this share of its stage's undisturbed duration (per kill in that stage) after the work resumed. */
 const DELAY_SHARE = { min: 0.1, max: 0.7 };
 const DELAY_MS = { min: 200, max: 5 * 60_000 };
 const RESTART_DELAY_MS_MAX = 1_000;
-const POLL_MS = 200;
-const QUERY_TIMEOUT_MS = 15_000;
 /** How long the killed worker's process tree may take to be gone (its child dies with it). */
 const TREE_GONE_MS = 10_000;
 /** Between a kill and the run's activities starting again on the new worker: the longest heartbeat / start-to-close timeout plus backoff and slack. */
@@ -207,11 +206,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function progressOf(handle: WorkflowHandle): Promise<ReconcileProgress | undefined> {
-  const answer = handle.query<ReconcileProgress>('progress').catch(() => undefined);
-  return Promise.race([answer, sleep(QUERY_TIMEOUT_MS).then(() => undefined)]);
-}
-
 /** Windows done and rows read so far, summed over the run's ingest slices (each answers `ingestProgress`). */
 async function ingestProgressOf(client: Client, children: readonly string[]): Promise<{ windowsDone: number; records: number }> {
   const sum = { windowsDone: 0, records: 0 };
@@ -223,8 +217,6 @@ async function ingestProgressOf(client: Client, children: readonly string[]): Pr
   }
   return sum;
 }
-
-const stageIndex = (stage: ReconcileStage) => STAGE_ORDER.indexOf(stage);
 
 /**
  * The kills: at least one per stage (when there are enough), the rest drawn in proportion to each
@@ -281,42 +273,24 @@ describe('crashes: a worker SIGKILLed at random moments and restarted ends the m
     const processes = new WorkerProcesses({ taskQueue: uniqueName('crashes'), database: mongo.db.databaseName, simulator });
     workers.push(processes);
     processes.start();
-    const startedMs = Date.now();
     const { workflowId, handle } = await startReconciliation(client, processes.options.taskQueue, { accountId, period: PERIOD, timeZone: 'UTC', rerun: true });
-    let finished = false;
-    const result = handle.result().finally(() => {
-      finished = true;
-    });
-    const stageStartMs: RunRecord['stageStartMs'] = {};
-    let latest: ReconcileProgress | undefined;
-    const observe = async () => {
-      const progress = await progressOf(handle);
-      if (progress) {
-        latest = progress;
-        stageStartMs[progress.stage] ??= Date.now() - startedMs;
-      }
+    const run = new ObservedRun(workflowId, handle, () => {
       if (processes.unexpectedExit) throw new Error(processes.unexpectedExit);
-      return progress;
-    };
+    });
     const kills: KillRecord[] = [];
     const killing = (async () => {
       for (const kill of killsToMake) {
         // The stage (or a later one: then the kill hits that).
-        while (!finished && (!latest || stageIndex(latest.stage) < stageIndex(kill.stage))) {
-          await observe();
-          await sleep(POLL_MS);
-        }
-        const waitUntil = Date.now() + kill.delayMs;
-        while (!finished && Date.now() < waitUntil) {
-          await observe();
-          await sleep(Math.min(POLL_MS, Math.max(0, waitUntil - Date.now())));
-        }
-        if (finished) break;
-        const progress = await observe();
-        const ingested = await ingestProgressOf(client, progress?.ingestChildren ?? []);
-        if (finished) break;
+        await run.reach(kill.stage);
+        await run.pass(kill.delayMs);
+        if (run.finished) break;
+        const progress = await run.observe();
+        // Past ingesting the run's own progress has the totals: no query that would make the
+        // busy worker replay the finished slices while the stage runs out.
+        const ingested = progress?.stage === 'ingesting' ? await ingestProgressOf(client, progress.ingestChildren) : { windowsDone: progress?.windowsDone ?? 0, records: progress?.records ?? 0 };
+        if (run.finished) break;
         await processes.kill();
-        const record: KillRecord = { ...kill, hitStage: progress?.stage ?? 'unknown', atMs: Date.now() - startedMs, ...ingested };
+        const record: KillRecord = { ...kill, hitStage: progress?.stage ?? 'unknown', atMs: Date.now() - run.startedMs, ...ingested };
         kills.push(record);
         await sleep(kill.restartDelayMs);
         processes.start();
@@ -324,31 +298,21 @@ describe('crashes: a worker SIGKILLed at random moments and restarted ends the m
         // then is the next kill's moment drawn, so no kill lands on a worker that is only waiting.
         const restartedAtMs = processes.startedAtMs;
         const stageAtKill = progress?.stage;
-        const deadline = Date.now() + RESUME_WAIT_MS;
-        while (!finished) {
-          const now = await observe();
-          const ids = [workflowId, ...(now?.ingestChildren ?? [])];
-          if ((now && now.stage !== stageAtKill) || (await activityStartedSince(client, ids, restartedAtMs))) break;
-          assert.ok(Date.now() < deadline, `the run did not resume within ${RESUME_WAIT_MS / 1000} s of restarting the worker`);
-          await sleep(POLL_MS);
-        }
+        await run.until(
+          async (now) => (now !== undefined && now.stage !== stageAtKill) || activityStartedSince(client, [workflowId, ...(now?.ingestChildren ?? [])], restartedAtMs),
+          RESUME_WAIT_MS,
+          `the run did not resume within ${RESUME_WAIT_MS / 1000} s of restarting the worker`,
+        );
         record.resumedAfterMs = Date.now() - restartedAtMs;
       }
-      // Stage times of the rest of the run (the undisturbed run is timed this way).
-      while (!finished) {
-        assert.ok(Date.now() - startedMs < SIZE.runTimeoutMs, `run ${workflowId} did not complete within ${seconds(SIZE.runTimeoutMs)} (stage ${latest?.stage}); its history in the Temporal UI says what it waits for`);
-        await observe();
-        await sleep(POLL_MS);
-      }
+      await run.toTheEnd(SIZE.runTimeoutMs);
     })();
     try {
-      const [summary] = await Promise.all([result, killing]);
-      const totalMs = Date.now() - startedMs;
-      const progress = await progressOf(handle);
-      const ids = [workflowId, ...(progress?.ingestChildren ?? latest?.ingestChildren ?? [])];
-      return { workflowId, summary, totalMs, stageStartMs, kills, retriedAttempts: await retriedActivityAttempts(client, ids) };
+      const [summary] = await Promise.all([run.result, killing]);
+      const totalMs = Date.now() - run.startedMs;
+      return { workflowId, summary, totalMs, stageStartMs: run.stageStartMs, kills, retriedAttempts: await retriedActivityAttempts(client, await run.workflowIds()) };
     } finally {
-      finished = true;
+      run.finished = true;
       await killing.catch(() => undefined);
       await processes.stop();
     }
@@ -430,13 +394,21 @@ describe('crashes: a worker SIGKILLed at random moments and restarted ends the m
     assert.ok(totalRetried > 0, `activities were retried after the kills: ${JSON.stringify(retried)}`);
   });
 
-  test('the comparison is not blind: a changed ledger entry makes the outcomes differ', async () => {
-    const ledger = baseline.db.db.collection<LedgerEntryDocument>(LEDGER_ENTRIES);
+  test('the comparison is not blind: a changed ledger entry, and a changed record of the run, make the outcomes differ', async () => {
+    const db = baseline.db.db;
+    const ledger = db.collection<LedgerEntryDocument>(LEDGER_ENTRIES);
     const entry = await ledger.findOne({ 'lines.0': { $exists: true } });
     assert.ok(entry, 'a ledger entry with lines');
     const bumped = (text: string | undefined) => (text === undefined ? undefined : canonical(toDecimal(text).plus('0.01')));
     await ledger.updateOne({ _id: entry._id }, { $set: { lines: entry.lines.map((line) => ({ ...line, ...(line.debit ? { debit: bumped(line.debit) } : {}), ...(line.credit ? { credit: bumped(line.credit) } : {}) })) } });
-    const changed = await runOutcome(baseline.db.db, baseline.run.summary);
+    // The statements print the records the run's windows kept: one of those changed too.
+    const windows = db.collection<WindowRowsDocument>(WINDOW_RECORDS);
+    const chunk = await windows.findOne({ _id: `${baseline.run.workflowId}:0:statement:0` });
+    assert.ok(chunk, "the run's first window kept its records");
+    const [first, ...rest] = JSON.parse(chunk.rowsJson) as StatementRecord[];
+    assert.ok(first);
+    await windows.updateOne({ _id: chunk._id }, { $set: { rowsJson: JSON.stringify([{ ...first, amount: bumped(first.amount) }, ...rest]) } });
+    const changed = await runOutcome(db, baseline.run.summary);
     const differences = outcomeDifferences(baseline.outcome, changed);
     assert.ok(differences.some((d) => d.startsWith('stored.ledgerEntries.digest')), differences.join('\n'));
     assert.ok(differences.some((d) => d.includes('recorded sha256')), `the recorded statement hashes no longer reproduce: ${differences.join('\n')}`);

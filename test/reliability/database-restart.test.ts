@@ -33,7 +33,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
 import { createBalanceActivities } from '../../activities/balances';
 import { loadConfig, type Config } from '../../lib/config';
 import { cachedToolPath, FERRETDB, isExecutable } from '../../lib/devstack/go-tools';
@@ -48,11 +47,13 @@ import { startSimulator, type RunningSimulator } from '../../simulator';
 import { booksBetween } from '../../simulator/data/books';
 import { Prng } from '../../simulator/data/prng';
 import { capitalClientsFor } from '../../workers/capital';
-import type { ReconcileProgress, ReconcileStage, ReconcileSummary } from '../../workflows/reconcile-account-period';
+import type { ReconcileStage, ReconcileSummary } from '../../workflows/reconcile-account-period';
+import { ObservedRun, STAGE_ORDER, stageIndex } from '../helpers/observed-run';
 import { bySize, reliabilitySize } from '../helpers/reliability';
 import { outcomeDifferences, retriedActivityAttempts, runOutcome, type RunOutcome } from '../helpers/run-outcome';
 import { quietLog } from '../helpers/simulator';
 import { startTestWorker, testStack, uniqueName } from '../helpers/stack';
+import { isAlive } from '../../lib/devstack/lock';
 
 const SEED = Number(process.env.RECON_DB_RESTART_SEED ?? 59);
 const OUTAGE_SEED = Number(process.env.RECON_DB_RESTART_OUTAGE_SEED ?? 59);
@@ -73,9 +74,6 @@ const OUTAGES: ReadonlyArray<{ stages: readonly ReconcileStage[]; downMs: { min:
   { stages: ['reconciling', 'rendering'], downMs: { min: 12_000, max: 16_000 } },
 ];
 const MOMENT_SHARE = { min: 0.1, max: 0.6 };
-const STAGE_ORDER: readonly ReconcileStage[] = ['planning', 'ingesting', 'reconciling', 'rendering', 'done'];
-const POLL_MS = 200;
-const QUERY_TIMEOUT_MS = 15_000;
 const SERVER_GONE_MS = 10_000;
 
 interface PlannedOutage {
@@ -98,13 +96,6 @@ interface RunRecord {
   stageStartMs: Partial<Record<ReconcileStage, number>>;
   outages: OutageRecord[];
   retriedAttempts: Record<string, number>;
-}
-
-const stageIndex = (stage: ReconcileStage) => STAGE_ORDER.indexOf(stage);
-
-async function progressOf(handle: WorkflowHandle): Promise<ReconcileProgress | undefined> {
-  const answer = handle.query<ReconcileProgress>('progress').catch(() => undefined);
-  return Promise.race([answer, sleep(QUERY_TIMEOUT_MS).then(() => undefined)]);
 }
 
 /** The private server: started, killed and started again on the same port and data directory. */
@@ -136,7 +127,7 @@ class PrivateFerretDb {
     assert.ok(pid > 0, `the FerretDB process under guard ${guard}`);
     process.kill(pid, 'SIGKILL');
     const deadline = Date.now() + SERVER_GONE_MS;
-    while (alive(pid) || alive(guard)) {
+    while (isAlive(pid) || isAlive(guard)) {
       assert.ok(Date.now() < deadline, `FerretDB ${pid} is still there after SIGKILL`);
       await sleep(50);
     }
@@ -146,15 +137,6 @@ class PrivateFerretDb {
   async stop(): Promise<void> {
     await this.server?.stop();
     this.server = undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -204,55 +186,27 @@ describe('database restart: FerretDB killed and started again mid-run, the run c
   async function reconcile(mongo: MongoHandle, outagesToMake: readonly PlannedOutage[]): Promise<RunRecord> {
     const worker = await startTestWorker(testStack(), mongo, capitalFor);
     try {
-      const startedMs = Date.now();
       const { workflowId, handle } = await startReconciliation(worker.client, worker.taskQueue, { accountId, period: PERIOD, timeZone: 'UTC', rerun: true });
-      let finished = false;
-      const result = handle.result().finally(() => {
-        finished = true;
-      });
-      const stageStartMs: RunRecord['stageStartMs'] = {};
-      let latest: ReconcileProgress | undefined;
-      const observe = async () => {
-        const progress = await progressOf(handle);
-        if (progress) {
-          latest = progress;
-          stageStartMs[progress.stage] ??= Date.now() - startedMs;
-        }
-        return progress;
-      };
+      const run = new ObservedRun(workflowId, handle);
       const outages: OutageRecord[] = [];
       const disturbing = (async () => {
         for (const outage of outagesToMake) {
-          while (!finished && (!latest || stageIndex(latest.stage) < stageIndex(outage.stage))) {
-            await observe();
-            await sleep(POLL_MS);
-          }
-          const from = Date.now();
-          while (!finished && Date.now() - from < outage.afterMs) {
-            await observe();
-            await sleep(POLL_MS);
-          }
-          if (finished) break;
-          const progress = await observe();
-          if (finished) break;
+          await run.reach(outage.stage);
+          await run.pass(outage.afterMs);
+          if (run.finished) break;
+          const progress = await run.observe();
+          if (run.finished) break;
           const killedAt = Date.now();
-          if (process.env.DEBUG_DBR) console.log('DBR kill at', Date.now());
           await ferret.kill();
           await sleep(outage.downMs);
           await ferret.start();
-          if (process.env.DEBUG_DBR) console.log('DBR restarted at', Date.now());
-          outages.push({ ...outage, hitStage: progress?.stage ?? 'unknown', atMs: killedAt - startedMs, outageMs: Date.now() - killedAt });
+          outages.push({ ...outage, hitStage: progress?.stage ?? 'unknown', atMs: killedAt - run.startedMs, outageMs: Date.now() - killedAt });
         }
-        while (!finished) {
-          assert.ok(Date.now() - startedMs < SIZE.runTimeoutMs, `run ${workflowId} did not complete within ${seconds(SIZE.runTimeoutMs)} (stage ${latest?.stage}); its history in the Temporal UI says what it waits for`);
-          await observe();
-          await sleep(POLL_MS);
-        }
+        await run.toTheEnd(SIZE.runTimeoutMs);
       })();
-      const [summary] = await Promise.all([result, disturbing]);
-      const totalMs = Date.now() - startedMs;
-      const ids = [workflowId, ...((await progressOf(handle))?.ingestChildren ?? latest?.ingestChildren ?? [])];
-      return { workflowId, summary, totalMs, stageStartMs, outages, retriedAttempts: await retriedActivityAttempts(worker.client, ids) };
+      const [summary] = await Promise.all([run.result, disturbing]);
+      const totalMs = Date.now() - run.startedMs;
+      return { workflowId, summary, totalMs, stageStartMs: run.stageStartMs, outages, retriedAttempts: await retriedActivityAttempts(worker.client, await run.workflowIds()) };
     } finally {
       await worker.close();
     }

@@ -15,7 +15,6 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
@@ -46,6 +45,7 @@ import { bySize } from '../helpers/reliability';
 import { artifactTexts, capturingLogger, decodedPayloads, dumpDatabase, exportExecution, mapBounded, SecretScanner, temporalCliPath, type ExportedExecution, type Secret } from '../helpers/secrets-scan';
 import { quietLog } from '../helpers/simulator';
 import { openTestDatabase, testStack, uniqueName, type TestStack } from '../helpers/stack';
+import { until } from '../helpers/until';
 
 const SEED = 47;
 const PERIOD = '2025-03';
@@ -77,21 +77,6 @@ const STREAM_SETTINGS: Partial<StreamSettings> = {
   historyEventsMax: 60,
   tuning: { pingIntervalMs: 2_000, staleAfterMs: 2_000, silentFailAfterMs: 3_000, writeEveryMs: 50, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } },
 };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(250);
-  }
-}
 
 /** What the run left behind, collected once; each test below searches one kind of it. */
 interface Material {

@@ -25,6 +25,7 @@ import { streamStateQuery } from '../../../workflows/market-stream';
 import { startSimulatorWithClient, type SimulatorFixture } from '../../helpers/simulator';
 import { openTestDatabase, startTestMarketWorker, testStack, type TestMarketWorkerContext } from '../../helpers/stack';
 import { recon } from '../../helpers/recon-cli';
+import { until } from '../../helpers/until';
 import { stopSentimentPolling } from '../../../lib/temporal/sentiment-schedules';
 
 const SEED = 37;
@@ -37,21 +38,6 @@ const FAST: Partial<StreamSettings> = {
   sessionRenewMs: 5_000,
   tuning: { pingIntervalMs: 2_000, staleAfterMs: 2_000, silentFailAfterMs: 3_000, writeEveryMs: 50, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } },
 };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(200);
-  }
-}
 
 /** Epics whose newest stored quote is newer than `sinceMs` (store time, from the simulator's clock). */
 async function freshEpics(db: Db, epics: readonly string[], sinceMs: number): Promise<Set<string>> {

@@ -6,17 +6,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { projectRoot } from '../../../lib/devstack/paths';
+import { isAlive } from '../../../lib/devstack/lock';
 
 const GUARD = path.join(projectRoot(), 'scripts', 'guard.sh');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -47,9 +39,9 @@ async function parentWithGuardedSleep(): Promise<{ parent: ReturnType<typeof spa
 describe('guard.sh: servers never outlive the process that started them', () => {
   test('SIGKILL of the parent stops the guarded child', async () => {
     const { parent, sleeperPid } = await parentWithGuardedSleep();
-    assert.equal(alive(sleeperPid), true);
+    assert.equal(isAlive(sleeperPid), true);
     parent.kill('SIGKILL');
-    assert.equal(await waitFor(() => !alive(sleeperPid), 5_000), true, 'the guarded child is gone within 5 s');
+    assert.equal(await waitFor(() => !isAlive(sleeperPid), 5_000), true, 'the guarded child is gone within 5 s');
   });
 
   test('SIGTERM to the guard stops the child and the guard exits', async () => {
