@@ -87,6 +87,24 @@ function classify(rows: readonly PositionActivity[]): Candidate[] {
   });
 }
 
+/**
+ * The pool's unpaired candidates at `fromMs`..`toMs` (inclusive), in time order. Pools are in time
+ * order (built from `classify`), so the span is found by binary search: an epic's pool holds a
+ * month of its rows, and scanning it for every trade made the check quadratic.
+ */
+function unpairedWithin(pool: readonly Candidate[], fromMs: number, toMs: number): Candidate[] {
+  let low = 0;
+  let high = pool.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((pool[middle] as Candidate).row.atMs < fromMs) low = middle + 1;
+    else high = middle;
+  }
+  const found: Candidate[] = [];
+  for (let i = low; i < pool.length && (pool[i] as Candidate).row.atMs <= toMs; i++) if (!(pool[i] as Candidate).paired) found.push(pool[i] as Candidate);
+  return found;
+}
+
 export function crossCheckTrades(activity: readonly PositionActivity[], trades: readonly TradeRecord[], period: TimeRange, policy: CrossCheckPolicy = DEFAULT_CROSS_CHECK_POLICY): CrossCheckResult {
   const candidates = classify(activity);
   const byDeal = new Map<string, Candidate[]>();
@@ -107,7 +125,7 @@ export function crossCheckTrades(activity: readonly PositionActivity[], trades: 
   // that straddles a boundary pairs; only the period's own trades and closes are judged.
   for (const trade of [...trades].sort((a, b) => a.bookedAtMs - b.bookedAtMs || a.key.localeCompare(b.key))) {
     const pool = trade.dealId ? byDeal.get(trade.dealId) : trade.epic ? byEpic.get(trade.epic) : undefined;
-    const near = (pool ?? []).filter((c) => !c.paired && Math.abs(c.row.atMs - trade.bookedAtMs) <= policy.toleranceMs);
+    const near = unpairedWithin(pool ?? [], trade.bookedAtMs - policy.toleranceMs, trade.bookedAtMs + policy.toleranceMs);
     // A recognised close first; else the row the TRADE points at is a USER close of an old position.
     const match = near.find((c) => c.isClose) ?? near[0];
     if (!inPeriod(trade.bookedAtMs)) {

@@ -149,6 +149,20 @@ describe('cross-check: TRADE rows without a deal id pair by epic and instant', (
     const trades = [trade('T1', t0, { epic: 'GOLD' }), trade('T2', t0 + 400, { epic: 'GOLD' })];
     assert.deepEqual(crossCheckTrades(activity, trades, january), { trades: 2, closes: 2, paired: 2, exceptions: [] });
   });
+
+  test('in a month of one epic, each TRADE finds the close at exactly ±toleranceMs, past those already paired', () => {
+    // Closes every 10 s over a day: the epic's pool is long, and each TRADE's span sits inside it.
+    const closes = Array.from({ length: 8_640 }, (_, i) => t0 + i * 10_000);
+    const activity = closes.map((atMs, i) => row(`D${i}`, atMs, 'SL'));
+    const offset = (i: number) => [-1_000, 1_000, 0][i % 3] as number;
+    // A second TRADE toleranceMs after every 7th close (after its first): it must not pair again (flagged).
+    const trades = [...closes.map((atMs, i) => trade(`T${i}`, atMs + offset(i), { epic: 'GOLD' })), ...closes.filter((_, i) => i % 7 === 0).map((atMs, i) => trade(`X${i}`, atMs + 1_000, { epic: 'GOLD' }))];
+    const result = crossCheckTrades(activity, trades, january);
+    const again = Math.ceil(closes.length / 7);
+    assert.equal(result.paired, closes.length);
+    assert.deepEqual(kinds(result), Array<string>(again).fill('TRADE_WITHOUT_ACTIVITY'));
+    assert.ok(result.exceptions.every((e) => e.brokerKeys[0]?.startsWith('X')));
+  });
 });
 
 describe('cross-check: exceptions', () => {
