@@ -16,6 +16,7 @@ import { booksBetween } from '../simulator/data/books';
 import { workflowBundle } from '../workers/bundle';
 import type { reconcileAccountPeriod, ReconcileSummary } from '../workflows/reconcile-account-period';
 import { startBenchChild } from './children';
+import { CpuSampler } from './cpu';
 import { figure, Measurements, type Figure } from './harness';
 import { historyFacts, type HistoryFacts } from './history';
 import type { PipelineChildArgs } from './pipeline-child';
@@ -38,6 +39,7 @@ interface SimulatorReady {
 }
 
 interface DirectResult {
+  cpuSeconds: Record<string, number>;
   seconds: number;
   stages: Record<string, number>;
   stagePeakRssMb: Record<string, number>;
@@ -45,6 +47,9 @@ interface DirectResult {
 }
 
 type Shared = Omit<PipelineChildArgs, 'mode' | 'database' | 'temporal' | 'run'>;
+
+/** The long-lived processes whose CPU a run is charged with, beside its worker or pipeline. */
+type Servers = Record<string, number>;
 
 /** Per-run measurements, each a list over the runs that produced it. */
 
@@ -73,9 +78,16 @@ export async function reconcileMonth(ctx: BenchContext): Promise<Figure[]> {
     };
     const run = { accountId: simulator.account.accountId, period: PERIOD, timeZone: 'UTC' };
     const temporal = { address: stack.temporal.address, namespace: stack.temporal.namespace };
+    const servers: Servers = { simulator: simulatorChild.pid };
+    if (stack.mongo.pid !== undefined) servers.database = stack.mongo.pid;
+    if (stack.temporal.pid !== undefined) servers['Temporal server'] = stack.temporal.pid;
 
     for (let i = 0; i < ctx.runs; i++) {
-      const through = await runThroughTemporal(temporal, shared, run, simulator.account, runDeadlineMs(ctx.transactions));
+      const through = await runThroughTemporal(temporal, shared, run, simulator.account, runDeadlineMs(ctx.transactions), servers);
+      for (const [process, seconds] of Object.entries(through.cpuSeconds)) m.add(`CPU seconds through Temporal: ${process}`, 's', seconds);
+      for (const [stage, span] of Object.entries(through.history.spans)) {
+        for (const [process, seconds] of Object.entries(through.cpu.secondsBetween(span.fromMs, span.toMs))) m.add(`CPU seconds while ${stage} ran: ${process}`, 's', seconds);
+      }
       m.add('peak RSS of the worker process', 'MB', through.workerPeakRssMb);
       m.add('RSS of the worker when ready, before its first task', 'MB', through.readyRssMb);
       for (const [stage, rssMb] of Object.entries(stagePeaks(through.rssSamples, through.history.spans))) m.add(`worker RSS peak: ${stage}`, 'MB', rssMb);
@@ -95,7 +107,8 @@ export async function reconcileMonth(ctx: BenchContext): Promise<Figure[]> {
         m.add('broker requests to ingest the month (transactions and activity)', 'requests', through.summary.ingest.requests);
       }
 
-      const direct = await runInProcess(shared, run, simulator.account);
+      const direct = await runInProcess(shared, run, simulator.account, servers);
+      for (const [process, seconds] of Object.entries(direct.cpuSeconds)) m.add(`CPU seconds in-process: ${process}`, 's', seconds);
       m.add('same pipeline in-process (no Temporal)', 's', direct.seconds);
       m.add('peak RSS of the in-process pipeline', 'MB', direct.peakRssMb);
       for (const [stage, seconds] of Object.entries(direct.stages)) m.add(`in-process: ${stage}`, 's', seconds);
@@ -133,6 +146,9 @@ export async function reconcileMonth(ctx: BenchContext): Promise<Figure[]> {
     ...m.figuresStartingWith('in-process: '),
     ...m.figuresStartingWith('in-process RSS peak: '),
     ...m.figuresStartingWith('worker RSS peak: '),
+    ...m.figuresStartingWith('CPU seconds through Temporal: '),
+    ...m.figuresStartingWith('CPU seconds in-process: '),
+    ...m.figuresStartingWith('CPU seconds while '),
   ];
 }
 
@@ -149,10 +165,10 @@ function stagePeaks(samples: readonly RssSample[], spans: HistoryFacts['spans'])
   return peaks;
 }
 
-type ThroughTemporal = { workerPeakRssMb: number; readyRssMb: number; rssSamples: RssSample[]; history: HistoryFacts } & ({ seconds: number; summary: ReconcileSummary } | { failure: string });
+type ThroughTemporal = { workerPeakRssMb: number; readyRssMb: number; rssSamples: RssSample[]; history: HistoryFacts; cpu: CpuSampler; cpuSeconds: Record<string, number> } & ({ seconds: number; summary: ReconcileSummary } | { failure: string });
 
 /** The worker in its own process, the clock and the Temporal client in this one. */
-async function runThroughTemporal(temporal: { address: string; namespace: string }, shared: Shared, run: PipelineChildArgs['run'] & object, account: SimulatedAccount, deadlineMs: number): Promise<ThroughTemporal> {
+async function runThroughTemporal(temporal: { address: string; namespace: string }, shared: Shared, run: PipelineChildArgs['run'] & object, account: SimulatedAccount, deadlineMs: number, servers: Servers): Promise<ThroughTemporal> {
   const mongo = await prepareDatabase(shared.mongoUri, account);
   const taskQueue = `bench-${randomUUID()}`;
   const worker = startBenchChild('pipeline-child.ts', { ...shared, mode: 'worker', database: mongo.db.databaseName, temporal: { ...temporal, taskQueue } } satisfies PipelineChildArgs);
@@ -160,18 +176,21 @@ async function runThroughTemporal(temporal: { address: string; namespace: string
   try {
     await worker.nextMessage();
     const workflowId = `bench:${randomUUID()}`;
+    const cpu = new CpuSampler({ worker: worker.pid, ...servers });
     const started = performance.now();
     const handle = await client.workflow.start<typeof reconcileAccountPeriod>('reconcileAccountPeriod', { taskQueue, workflowId, args: [run] });
     const deadline = new AbortController();
     const outcome = await Promise.race([handle.result(), sleep(deadlineMs, 'deadline' as const, { signal: deadline.signal })]);
     const seconds = (performance.now() - started) / 1000;
+    cpu.stop();
+    const cpuSeconds = cpu.total();
     deadline.abort();
     const failure = outcome === 'deadline' ? await stuckActivities(client, workflowId) : undefined;
     if (failure !== undefined) await handle.terminate('benchmark deadline');
     await worker.stop();
     const { peakRssMb: workerPeakRssMb, rssSamples, readyRssMb } = await worker.nextMessage<{ peakRssMb: number; rssSamples: RssSample[]; readyRssMb: number }>();
     const history = await historyFacts(client, workflowId);
-    const memory = { workerPeakRssMb, readyRssMb, rssSamples };
+    const memory = { workerPeakRssMb, readyRssMb, rssSamples, cpu, cpuSeconds };
     return outcome === 'deadline' ? { ...memory, history, failure: failure as string } : { ...memory, history, seconds, summary: outcome };
   } finally {
     await worker.stop();
@@ -188,12 +207,17 @@ async function stuckActivities(client: Client, workflowId: string): Promise<stri
 }
 
 /** The same activities in their own process, no Temporal. */
-async function runInProcess(shared: Shared, run: PipelineChildArgs['run'] & object, account: SimulatedAccount): Promise<DirectResult> {
+async function runInProcess(shared: Shared, run: PipelineChildArgs['run'] & object, account: SimulatedAccount, servers: Servers): Promise<DirectResult> {
   const mongo = await prepareDatabase(shared.mongoUri, account);
   const child = startBenchChild('pipeline-child.ts', { ...shared, mode: 'direct', database: mongo.db.databaseName, run } satisfies PipelineChildArgs);
+  // Start-up (tsx, the heap-budget relaunch) is charged too: a few seconds against a month's run.
+  const cpu = new CpuSampler({ pipeline: child.pid, ...servers });
   try {
-    return await child.nextMessage<DirectResult>();
+    const result = await child.nextMessage<Omit<DirectResult, 'cpuSeconds'>>();
+    cpu.stop();
+    return { ...result, cpuSeconds: cpu.total() };
   } finally {
+    cpu.stop();
     await child.stop();
     await dropAndClose(mongo);
   }
