@@ -13,7 +13,7 @@ import { ensureIndexes } from '../../../lib/store/indexes';
 import type { MongoHandle } from '../../../lib/store/mongo';
 import { LEDGER_ENTRIES, type LedgerEntryDocument } from '../../../lib/store/reconciliation';
 import { TRANSACTIONS, type TransactionDocument } from '../../../lib/store/transactions';
-import { WINDOW_RECORDS, type StatementRecord, type WindowRowsDocument } from '../../../lib/store/window-records';
+import { decodeRows, encodeRows, WINDOW_RECORDS, type StatementRecord, type WindowRowsDocument } from '../../../lib/store/window-records';
 import type { reconcileAccountPeriod, ReconcileSummary } from '../../../workflows/reconcile-account-period';
 import { reconcileWorkflowId } from '../../../workflows/reconcile-account-period';
 import { recon } from '../../helpers/recon-cli';
@@ -174,17 +174,17 @@ describe('statements of a run: written by the workflow, reproducible, verifiable
     const windows = mongo.db.collection<WindowRowsDocument>(WINDOW_RECORDS);
     const chunk = await windows.findOne({ _id: `${january.runId}:0:statement:0` });
     assert.ok(chunk);
-    const rows = JSON.parse(chunk.rowsJson) as StatementRecord[];
+    const rows = decodeRows<StatementRecord>(chunk);
     const victim = rows.findIndex((r) => r.transactionType === 'DEPOSIT');
     assert.ok(victim >= 0, 'the first window holds a deposit');
     rows[victim] = { ...rows[victim]!, amount: '999999.99' };
-    await windows.updateOne({ _id: chunk._id }, { $set: { rowsJson: JSON.stringify(rows) } });
+    await windows.updateOne({ _id: chunk._id }, { $set: { rowsGzip: encodeRows(rows) } });
     try {
       const result = await verify(january.statements!.dir);
       assert.deepEqual(failed(result), ['statement from stored records', 'lines from stored records', 'books agree with the statement']);
       assert.match(result.checks.find((c) => c.check === 'statement from stored records')!.detail, /totalsByType/);
     } finally {
-      await windows.updateOne({ _id: chunk._id }, { $set: { rowsJson: chunk.rowsJson } });
+      await windows.updateOne({ _id: chunk._id }, { $set: { rowsGzip: chunk.rowsGzip! } });
     }
   });
 
@@ -192,15 +192,15 @@ describe('statements of a run: written by the workflow, reproducible, verifiable
     const windows = mongo.db.collection<WindowRowsDocument>(WINDOW_RECORDS);
     const chunk = await windows.findOne({ _id: `${january.runId}:0:statement:0` });
     assert.ok(chunk);
-    const rows = JSON.parse(chunk.rowsJson) as StatementRecord[];
+    const rows = decodeRows<StatementRecord>(chunk);
     assert.ok(rows.length >= 2 && rows[0]!.bookedAtMs < rows[1]!.bookedAtMs, 'the first window holds two records at different times');
-    await windows.updateOne({ _id: chunk._id }, { $set: { rowsJson: JSON.stringify([rows[1], rows[0], ...rows.slice(2)]) } });
+    await windows.updateOne({ _id: chunk._id }, { $set: { rowsGzip: encodeRows([rows[1], rows[0], ...rows.slice(2)]) } });
     try {
       const result = await verify(january.statements!.dir);
       assert.deepEqual(failed(result), ['statement from stored records']);
       assert.match(result.checks.find((c) => c.check === 'statement from stored records')!.detail, new RegExp(`record ${rows[0]!.key} \\(.*\\) is out of booking order`));
     } finally {
-      await windows.updateOne({ _id: chunk._id }, { $set: { rowsJson: chunk.rowsJson } });
+      await windows.updateOne({ _id: chunk._id }, { $set: { rowsGzip: chunk.rowsGzip! } });
     }
   });
 

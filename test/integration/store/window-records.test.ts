@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { MongoHandle } from '../../../lib/store/mongo';
-import { saveWindowRows, windowRows, type WindowRecord } from '../../../lib/store/window-records';
+import { Binary } from 'mongodb';
+import { saveWindowRows, WINDOW_RECORDS, windowRows, type WindowRecord, type WindowRowsDocument } from '../../../lib/store/window-records';
 import { openTestDatabase, testStack } from '../../helpers/stack';
 
 let mongo: MongoHandle;
@@ -47,4 +48,30 @@ test('writing the same window again leaves one copy', async () => {
   const rows = [];
   for await (const row of windowRows(mongo.db, 'run-2', [0], 'positions')) rows.push(row);
   assert.equal(rows.length, 1);
+});
+
+test('chunks are stored compressed; chunks kept as plain JSON before compression still read; a damaged chunk is an error', async () => {
+  const rows = Array.from({ length: 5_000 }, (_, i) => record(i));
+  await saveWindowRows(mongo.db, 'run-3', 0, 'records', rows);
+  const windows = mongo.db.collection<WindowRowsDocument>(WINDOW_RECORDS);
+  const stored = await windows.findOne({ _id: 'run-3:0:records:0' });
+  assert.ok(stored?.rowsGzip && stored.rowsJson === undefined);
+  const plainBytes = Buffer.byteLength(JSON.stringify(rows));
+  assert.ok(stored.rowsGzip.length() * 4 < plainBytes, `${stored.rowsGzip.length()} bytes compressed against ${plainBytes} plain`);
+
+  const readAll = async (runId: string) => {
+    const read: WindowRecord[] = [];
+    for await (const row of windowRows(mongo.db, runId, [0], 'records')) read.push(row);
+    return read;
+  };
+  const expected = await readAll('run-3');
+  assert.equal(expected.length, 5_000);
+  await windows.insertOne({ _id: 'run-old:0:records:0', runId: 'run-old', windowIndex: 0, kind: 'records', chunk: 0, chunks: 1, rowsJson: JSON.stringify(expected) });
+  assert.deepEqual(await readAll('run-old'), expected);
+
+  const damaged = Buffer.from(stored.rowsGzip.buffer);
+  const crcAt = damaged.length - 8; // gzip's trailer: CRC-32 of the text, then its length
+  damaged.writeUInt8(damaged.readUInt8(crcAt) ^ 0xff, crcAt);
+  await windows.updateOne({ _id: stored._id }, { $set: { rowsGzip: new Binary(damaged) } });
+  await assert.rejects(() => readAll('run-3'), /incorrect data check/);
 });
