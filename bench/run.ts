@@ -2,6 +2,7 @@
  * `npm run bench [-- --only <name>] [-- --runs N] [-- --transactions N] [-- --minutes N]`
  * Runs the benchmarks, prints each figure, and writes bench/results/<name>.json (committed).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +38,16 @@ const BENCHMARKS: Record<string, { description: string; run: (ctx: BenchContext)
   'api-load': { description: 'the HTTP API (recon api, its own process) under 200 keep-alive clients for 60 s from a second process: statement listings, verified downloads of every format, 304 revalidations (req/s, p50/p99 per route, server peak RSS)', run: apiLoad },
 };
 
+/** The commit measured, read when the benchmark starts (`+changes` when the work tree differs from it). */
+function commitMeasured(): string | undefined {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: path.join(__dirname, '..'), encoding: 'utf8' }).trim();
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') === '' ? '' : '+changes'}`;
+  } catch {
+    return undefined; // not a git clone
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { only: { type: 'string' }, runs: { type: 'string', default: '5' }, transactions: { type: 'string', default: '100000' }, minutes: { type: 'string', default: '10' } },
@@ -53,10 +64,11 @@ async function main(): Promise<void> {
     const bench = BENCHMARKS[name] as (typeof BENCHMARKS)[string];
     console.log(`\n== ${name}: ${bench.description}`);
     const ctx: BenchContext = { ...base, notes: [] };
+    const commit = commitMeasured();
     const figures = await bench.run(ctx);
     for (const f of figures) console.log(formatFigure(f));
     for (const note of ctx.notes) console.log(`note: ${note}`);
-    const record = { benchmark: name, description: bench.description, date: new Date().toISOString(), codeVersion: codeVersion(), machine: machineDescription(), parameters: { runs: ctx.runs, transactions: ctx.transactions, minutes: ctx.minutes }, figures, ...(ctx.notes.length > 0 ? { notes: ctx.notes } : {}) };
+    const record = { benchmark: name, description: bench.description, date: new Date().toISOString(), codeVersion: codeVersion(), ...(commit ? { commit } : {}), machine: machineDescription(), parameters: { runs: ctx.runs, transactions: ctx.transactions, minutes: ctx.minutes }, figures, ...(ctx.notes.length > 0 ? { notes: ctx.notes } : {}) };
     await writeFile(path.join(resultsDir, `${name}${bench.scaled ? `-${ctx.transactions}` : ''}.json`), `${JSON.stringify(record, null, 2)}\n`);
   }
 }
