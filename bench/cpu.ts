@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
  * (worker, simulator, database, Temporal) spent the time of each stage. On a 2-core machine that
  * is the difference between "our code got slower" and "the broker simulator took a core".
  *
- * Linux only (reads /proc); elsewhere `available` is false and no figure is reported.
+ * Linux only (reads /proc); elsewhere `cpuAccountingAvailable` is false and no figure is reported.
  */
 
 const TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK)
@@ -42,7 +42,11 @@ function readProcesses(): Map<number, ProcStat> {
 /** CPU seconds of each root's tree, from one snapshot of the process table. */
 export function treeCpuSeconds(processes: ReadonlyMap<number, ProcStat>, roots: readonly number[]): number[] {
   const children = new Map<number, number[]>();
-  for (const [pid, stat] of processes) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), pid]);
+  for (const [pid, stat] of processes) {
+    const siblings = children.get(stat.ppid);
+    if (siblings) siblings.push(pid);
+    else children.set(stat.ppid, [pid]);
+  }
   return roots.map((root) => {
     let ticks = 0;
     const pending = [root];

@@ -86,6 +86,8 @@ export async function reconcileMonth(ctx: BenchContext): Promise<Figure[]> {
       const through = await runThroughTemporal(temporal, shared, run, simulator.account, runDeadlineMs(ctx.transactions), servers);
       for (const [process, seconds] of Object.entries(through.cpuSeconds)) m.add(`CPU seconds through Temporal: ${process}`, 's', seconds);
       for (const [stage, span] of Object.entries(through.history.spans)) {
+        // Sampled once a second: a stage shorter than a few samples would only report noise.
+        if (span.toMs - span.fromMs < CPU_STAGE_MIN_MS) continue;
         for (const [process, seconds] of Object.entries(through.cpu.secondsBetween(span.fromMs, span.toMs))) m.add(`CPU seconds while ${stage} ran: ${process}`, 's', seconds);
       }
       m.add('peak RSS of the worker process', 'MB', through.workerPeakRssMb);
@@ -151,6 +153,8 @@ export async function reconcileMonth(ctx: BenchContext): Promise<Figure[]> {
     ...m.figuresStartingWith('CPU seconds while '),
   ];
 }
+
+const CPU_STAGE_MIN_MS = 5_000;
 
 const STAGES_BEFORE_STATEMENTS = 'ingest, ledger and reconciliation through Temporal (the run without renderStatements)';
 
