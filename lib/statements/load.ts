@@ -1,7 +1,7 @@
 /**
  * Builds a run's statement from what the database holds: one pre-pass over the run's posted
  * records for the totals and the raw inputs' digest (flat memory), then a stream of lines. The
- * records are those the run's period windows kept (`window_records`, read by id), in booking
+ * records are those the run's period windows kept (the run's `window_records.<runId>` collection), in booking
  * order: no query over the month, on any database. Nothing here comes from the broker: a statement
  * can be re-rendered (and verified) from the store alone, long after the run; `books-check.ts`
  * checks that the books still agree with these records.

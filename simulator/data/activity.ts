@@ -19,7 +19,7 @@ import { BoundedCache } from './bounded-cache';
 import { type GenerationContext, generationContext } from './context';
 import { dayFrame, forEachIntradayDeal, LONG_DEALS_PER_DAY_MAX } from './day-plan';
 import { type Deal, type Direction, oppositeDirection } from './deal-model';
-import { dayIndexOf, daysWithin, wireLocal, wireUtc } from './time';
+import { dayIndexOf, daysWithin, positionsWithin, wireLocal, wireUtc } from './time';
 import { pointsNumber } from './wire-numbers';
 
 export type ActivitySource = 'CLOSE_OUT' | 'DEALER' | 'SL' | 'SYSTEM' | 'TP' | 'USER';
@@ -162,9 +162,12 @@ function dealEvents(ctx: GenerationContext, deal: Deal, day: number): ActivityEv
 
 /**
  * A day read in several parts (a busy day's activity is split until each answer is small enough)
- * would otherwise regenerate the day for each part. Reads go day by day, so two days suffice.
+ * would otherwise regenerate the day for each part. A client reads several days at once (a
+ * reconciliation has 8 windows in flight), so the cache holds more days than that: with fewer,
+ * concurrent readers evict each other's days and every page regenerates one.
  */
-const eventsCache = new BoundedCache<string, readonly ActivityEvent[]>(2);
+const EVENT_CACHE_DAYS = 12;
+const eventsCache = new BoundedCache<string, readonly ActivityEvent[]>(EVENT_CACHE_DAYS);
 
 function eventsOfDay(ctx: GenerationContext, day: number): readonly ActivityEvent[] {
   return eventsCache.getOrCompute(`${ctx.cacheKey}|${day}`, () => generateEventsOfDay(ctx, day));
@@ -197,9 +200,10 @@ function toRow(ctx: GenerationContext, event: ActivityEvent, detailed: boolean):
 export function* activityBetween(params: ActivityBetweenParams): Generator<ActivityRow, void, undefined> {
   if (params.toMs <= params.fromMs) return;
   const ctx = generationContext(params.seed, params.account);
-  for (const { day, contains } of daysWithin(params.fromMs, params.toMs, ctx.firstDay)) {
-    for (const event of eventsOfDay(ctx, day)) {
-      if (contains(event.timeMs)) yield toRow(ctx, event, params.detailed ?? false);
+  for (const day of daysWithin(params.fromMs, params.toMs, ctx.firstDay)) {
+    const events = eventsOfDay(ctx, day);
+    for (const i of positionsWithin(events.length, (j) => (events[j] as ActivityEvent).timeMs, params.fromMs, params.toMs)) {
+      yield toRow(ctx, events[i] as ActivityEvent, params.detailed ?? false);
     }
   }
 }

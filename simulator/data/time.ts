@@ -96,15 +96,25 @@ export function dayRange(fromMs: number, toMs: number): { firstDay: number; last
   return { firstDay, lastDay };
 }
 
-/**
- * The UTC days of [fromMs, toMs) from `firstDayMin` on, each with `contains(timeMs)`: true at
- * once for a day wholly inside the range, else the bounds check (generators filter rows by it).
- */
-export function* daysWithin(fromMs: number, toMs: number, firstDayMin: number): Generator<{ day: number; contains(timeMs: number): boolean }, void, undefined> {
+/** The UTC days that [fromMs, toMs) touches, from `firstDayMin` on. */
+export function* daysWithin(fromMs: number, toMs: number, firstDayMin: number): Generator<number, void, undefined> {
   if (toMs <= fromMs) return;
   const { firstDay, lastDay } = dayRange(fromMs, toMs);
-  for (let day = Math.max(firstDay, firstDayMin); day <= lastDay; day++) {
-    const whole = dayStartMs(day) >= fromMs && dayStartMs(day) + DAY_MS <= toMs;
-    yield { day, contains: (timeMs) => whole || (timeMs >= fromMs && timeMs < toMs) };
+  for (let day = Math.max(firstDay, firstDayMin); day <= lastDay; day++) yield day;
+}
+
+/**
+ * The positions, in order, of the times in [fromMs, toMs) among `count` times in ascending order
+ * (`timeAt(i)`): the first found by binary search, so a page of a busy day costs its own rows,
+ * not the day's.
+ */
+export function* positionsWithin(count: number, timeAt: (i: number) => number, fromMs: number, toMs: number): Generator<number, void, undefined> {
+  let low = 0;
+  let high = count;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (timeAt(middle) < fromMs) low = middle + 1;
+    else high = middle;
   }
+  for (let i = low; i < count && timeAt(i) < toMs; i++) yield i;
 }

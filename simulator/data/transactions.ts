@@ -19,7 +19,7 @@ import { TRANSACTION_NOTES } from './transaction-types';
 import { type GenerationContext, generationContext } from './context';
 import { dayFrame, forEachIntradayDeal, LONG_DEALS_PER_DAY_MAX } from './day-plan';
 import { type Deal, DEAL_ROW_KINDS, dealCashRows, LOOKBACK_DAYS } from './deal-model';
-import { dayIndexOf, daysWithin, RANGE_DAYS_MAX, wireLocal, wireUtc } from './time';
+import { dayIndexOf, daysWithin, positionsWithin, RANGE_DAYS_MAX, wireLocal, wireUtc } from './time';
 import { brokerAmountTextOfCents } from './wire-numbers';
 
 export type { ExtraTypeOptions as TransactionOptions } from './cash-events';
@@ -145,11 +145,11 @@ function toRow(ctx: GenerationContext, day: number, ledger: DayLedger, i: number
 export function* transactionsBetween(params: TransactionsBetweenParams): Generator<TransactionRow, void, undefined> {
   if (params.toMs <= params.fromMs) return;
   const ctx = generationContext(params.seed, params.account);
-  for (const { day, contains } of daysWithin(params.fromMs, params.toMs, ctx.firstDay)) {
+  for (const day of daysWithin(params.fromMs, params.toMs, ctx.firstDay)) {
     const ledger = dayLedger(ctx, day, params.options);
-    for (const i of ledger.sortedOrder()) {
-      if (contains(ledger.timeMs[i] ?? 0)) yield toRow(ctx, day, ledger, i);
-    }
+    const order = ledger.sortedOrder();
+    const timeAt = (position: number): number => ledger.timeMs[order[position] ?? 0] ?? 0;
+    for (const position of positionsWithin(order.length, timeAt, params.fromMs, params.toMs)) yield toRow(ctx, day, ledger, order[position] ?? 0);
   }
 }
 

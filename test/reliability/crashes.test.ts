@@ -41,7 +41,7 @@ import { loadConfig } from '../../lib/config';
 import { canonical, toDecimal } from '../../lib/money';
 import type { LedgerEntryDocument } from '../../lib/store/reconciliation';
 import { LEDGER_ENTRIES } from '../../lib/store/reconciliation';
-import { decodeRows, encodeRows, WINDOW_RECORDS, type StatementRecord, type WindowRowsDocument } from '../../lib/store/window-records';
+import { decodeRows, encodeRows, windowRecordsOf, type StatementRecord } from '../../lib/store/window-records';
 import { parseBookRecord } from '../../lib/store/books-file';
 import { saveBookEntries } from '../../lib/store/books';
 import { ensureIndexes } from '../../lib/store/indexes';
@@ -402,7 +402,7 @@ describe('crashes: a worker SIGKILLed at random moments and restarted ends the m
     const bumped = (text: string | undefined) => (text === undefined ? undefined : canonical(toDecimal(text).plus('0.01')));
     await ledger.updateOne({ _id: entry._id }, { $set: { lines: entry.lines.map((line) => ({ ...line, ...(line.debit ? { debit: bumped(line.debit) } : {}), ...(line.credit ? { credit: bumped(line.credit) } : {}) })) } });
     // The statements print the records the run's windows kept: one of those changed too.
-    const windows = db.collection<WindowRowsDocument>(WINDOW_RECORDS);
+    const windows = windowRecordsOf(db, baseline.run.workflowId);
     const chunk = await windows.findOne({ _id: `${baseline.run.workflowId}:0:statement:0` });
     assert.ok(chunk, "the run's first window kept its records");
     const [first, ...rest] = decodeRows<StatementRecord>(chunk);

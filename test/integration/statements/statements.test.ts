@@ -13,7 +13,7 @@ import { ensureIndexes } from '../../../lib/store/indexes';
 import type { MongoHandle } from '../../../lib/store/mongo';
 import { LEDGER_ENTRIES, type LedgerEntryDocument } from '../../../lib/store/reconciliation';
 import { TRANSACTIONS, type TransactionDocument } from '../../../lib/store/transactions';
-import { decodeRows, encodeRows, WINDOW_RECORDS, type StatementRecord, type WindowRowsDocument } from '../../../lib/store/window-records';
+import { decodeRows, encodeRows, windowRecordsOf, type StatementRecord } from '../../../lib/store/window-records';
 import type { reconcileAccountPeriod, ReconcileSummary } from '../../../workflows/reconcile-account-period';
 import { reconcileWorkflowId } from '../../../workflows/reconcile-account-period';
 import { recon } from '../../helpers/recon-cli';
@@ -171,7 +171,7 @@ describe('statements of a run: written by the workflow, reproducible, verifiable
   });
 
   test("a changed record of the run is caught by re-deriving the statement from the run's records", async () => {
-    const windows = mongo.db.collection<WindowRowsDocument>(WINDOW_RECORDS);
+    const windows = windowRecordsOf(mongo.db, january.runId);
     const chunk = await windows.findOne({ _id: `${january.runId}:0:statement:0` });
     assert.ok(chunk);
     const rows = decodeRows<StatementRecord>(chunk);
@@ -189,7 +189,7 @@ describe('statements of a run: written by the workflow, reproducible, verifiable
   });
 
   test('records of the run out of booking order are refused, not printed in a new order', async () => {
-    const windows = mongo.db.collection<WindowRowsDocument>(WINDOW_RECORDS);
+    const windows = windowRecordsOf(mongo.db, january.runId);
     const chunk = await windows.findOne({ _id: `${january.runId}:0:statement:0` });
     assert.ok(chunk);
     const rows = decodeRows<StatementRecord>(chunk);

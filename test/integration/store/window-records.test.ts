@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { MongoHandle } from '../../../lib/store/mongo';
 import { Binary } from 'mongodb';
-import { saveWindowRows, WINDOW_RECORDS, windowRows, type WindowRecord, type WindowRowsDocument } from '../../../lib/store/window-records';
+import { saveWindowRows, WINDOW_RECORDS, windowRecordsCollectionName, windowRecordsOf, windowRows, type WindowRecord, type WindowRowsDocument } from '../../../lib/store/window-records';
 import { openTestDatabase, testStack } from '../../helpers/stack';
 
 let mongo: MongoHandle;
@@ -25,7 +25,7 @@ test("a window's rows come back in time order across chunks, exactly as written,
   await saveWindowRows(mongo.db, 'run-1', 4, 'records', many);
   await saveWindowRows(mongo.db, 'run-1', 5, 'records', [record(99_999)]);
   await saveWindowRows(mongo.db, 'run-1', 6, 'records', []);
-  const chunks = await mongo.db.collection('window_records').countDocuments({ runId: 'run-1', windowIndex: 4 });
+  const chunks = await windowRecordsOf(mongo.db, 'run-1').countDocuments({ windowIndex: 4 });
   assert.equal(chunks, 3, '12,345 rows in chunks of 5,000');
 
   const read: WindowRecord[] = [];
@@ -53,7 +53,7 @@ test('writing the same window again leaves one copy', async () => {
 test('chunks are stored compressed; chunks kept as plain JSON before compression still read; a damaged chunk is an error', async () => {
   const rows = Array.from({ length: 5_000 }, (_, i) => record(i));
   await saveWindowRows(mongo.db, 'run-3', 0, 'records', rows);
-  const windows = mongo.db.collection<WindowRowsDocument>(WINDOW_RECORDS);
+  const windows = windowRecordsOf(mongo.db, 'run-3');
   const stored = await windows.findOne({ _id: 'run-3:0:records:0' });
   assert.ok(stored?.rowsGzip && stored.rowsJson === undefined);
   const plainBytes = Buffer.byteLength(JSON.stringify(rows));
@@ -66,7 +66,8 @@ test('chunks are stored compressed; chunks kept as plain JSON before compression
   };
   const expected = await readAll('run-3');
   assert.equal(expected.length, 5_000);
-  await windows.insertOne({ _id: 'run-old:0:records:0', runId: 'run-old', windowIndex: 0, kind: 'records', chunk: 0, chunks: 1, rowsJson: JSON.stringify(expected) });
+  // Before per-run collections, all runs' chunks were in one collection, read by id.
+  await mongo.db.collection<WindowRowsDocument>(WINDOW_RECORDS).insertOne({ _id: 'run-old:0:records:0', runId: 'run-old', windowIndex: 0, kind: 'records', chunk: 0, chunks: 1, rowsJson: JSON.stringify(expected) });
   assert.deepEqual(await readAll('run-old'), expected);
 
   const damaged = Buffer.from(stored.rowsGzip.buffer);
@@ -74,4 +75,28 @@ test('chunks are stored compressed; chunks kept as plain JSON before compression
   damaged.writeUInt8(damaged.readUInt8(crcAt) ^ 0xff, crcAt);
   await windows.updateOne({ _id: stored._id }, { $set: { rowsGzip: new Binary(damaged) } });
   await assert.rejects(() => readAll('run-3'), /incorrect data check/);
+});
+
+test("each run keeps its chunks in a collection of its own, so a run's reads never see, or pay for, another run's", async () => {
+  await saveWindowRows(mongo.db, 'recon:ACC-1:2026-10', 0, 'records', [record(1)]);
+  await saveWindowRows(mongo.db, 'recon:ACC-1:2026-10:rerun-1', 0, 'records', [record(2), record(3)]);
+  const names = (await mongo.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  assert.ok(names.includes('window_records.recon:ACC-1:2026-10') && names.includes('window_records.recon:ACC-1:2026-10:rerun-1'), names.join(', '));
+  assert.equal(await windowRecordsOf(mongo.db, 'recon:ACC-1:2026-10').countDocuments({}), 1);
+  const rerun = [];
+  for await (const row of windowRows(mongo.db, 'recon:ACC-1:2026-10:rerun-1', [0], 'records')) rerun.push(row.reference);
+  assert.deepEqual(rerun.sort(), ['ref-2', 'ref-3']);
+});
+
+test('a run id that cannot name a collection, or is too long to, is hashed into one', async () => {
+  assert.equal(windowRecordsCollectionName('recon:ACC-1:2026-10'), 'window_records.recon:ACC-1:2026-10');
+  for (const runId of ['run$1', 'x'.repeat(101), 'nul\0run', '']) {
+    const name = windowRecordsCollectionName(runId);
+    assert.match(name, /^window_records\.[0-9a-f]{32}$/, runId);
+    assert.notEqual(name, windowRecordsCollectionName(`${runId}.`));
+  }
+  await saveWindowRows(mongo.db, 'run$1', 2, 'positions', [{ dealId: 'd9', epic: 'GOLD', atMs: 5, source: 'USER', status: 'ACCEPTED' }]);
+  const rows = [];
+  for await (const row of windowRows(mongo.db, 'run$1', [2], 'positions')) rows.push(row.dealId);
+  assert.deepEqual(rows, ['d9']);
 });
