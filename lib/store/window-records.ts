@@ -159,8 +159,7 @@ export async function saveWindowRows<Kind extends WindowRowKind>(db: Db, runId: 
 /**
  * The rows of one kind the given windows of a run kept, window by window, each window oldest
  * first. One pass over the run's collection gathers the chunks still compressed (about a sixth
- * of the rows' text: some 70 MB for a 1,000,000-row month's statement records), then each is
- * expanded only when its turn comes and released after. Runs kept in the shared collection
+ * of the rows' text), then each is expanded only when its turn comes and released after. Runs kept in the shared collection
  * before per-run collections are read chunk by chunk, by id.
  */
 export async function* windowRows<Kind extends WindowRowKind>(db: Db, runId: string, windowIndexes: readonly number[], kind: Kind): AsyncGenerator<WindowRowKinds[Kind]> {
